@@ -1,0 +1,3 @@
+from aiplat.cli.main import run
+
+run()

@@ -1,0 +1,189 @@
+"""Stack configuration, read once at the edge into a frozen, strict pydantic model.
+
+A stack file (``stacks/Pulumi.<stack>.yaml``) holds ``config:`` keys in the ``aiplat:``
+namespace. The Pulumi program reads them from the Pulumi runtime (every value a string,
+structured values as JSON); the CLI reads them from the YAML file. Both go through
+:func:`parse_config`, so both accept and refuse exactly the same input.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tiers.errors import SpecError
+from tiers.model import CapacityType, Environment, Target, Tier
+
+NAMESPACE = "aiplat"
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+
+NodeCount = Annotated[int, Field(ge=0, strict=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
+
+
+class GpuPoolOverride(_Strict):
+    """Per-stack changes to one of the tier's GPU pools; unset fields keep the tier's value."""
+
+    instanceType: str | None = None
+    minNodes: NodeCount | None = None
+    desiredNodes: NodeCount | None = None
+    maxNodes: NodeCount | None = None
+    capacityType: CapacityType | None = None
+    efa: bool | None = None
+
+
+class SystemPoolOverride(_Strict):
+    instanceType: str | None = None
+    minNodes: NodeCount | None = None
+    desiredNodes: NodeCount | None = None
+    maxNodes: NodeCount | None = None
+
+
+class StackConfig(_Strict):
+    """Every ``aiplat:`` key a stack file may set. Pulumi.yaml declares the same keys."""
+
+    tier: Tier
+    environment: Environment
+    target: Target = Target.AWS
+    regions: tuple[str, ...] | None = None
+    kubernetesVersion: str | None = None
+    vpcCidr: str = "10.64.0.0/16"
+    gpuPools: dict[str, GpuPoolOverride] = Field(default_factory=dict)
+    systemPool: SystemPoolOverride | None = None
+    adminRoleArns: tuple[str, ...] = ()
+    publicAccessCidrs: tuple[str, ...] = ()
+    kubeconfig: str | None = None
+    kubeContext: str | None = None
+    devicePlugin: bool = True
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("list at least one region (the first is the primary)")
+        for region in value:
+            if not _REGION.match(region):
+                raise ValueError(f"{region!r} is not an AWS region name such as us-east-1")
+        if len(set(value)) != len(value):
+            raise ValueError("regions must be unique")
+        return value
+
+    @field_validator("vpcCidr")
+    @classmethod
+    def _vpc_cidr(cls, value: str) -> str:
+        network = ipaddress.ip_network(value, strict=True)
+        if network.version != 4 or not 16 <= network.prefixlen <= 20:
+            raise ValueError("must be an IPv4 network between /16 and /20, such as 10.64.0.0/16")
+        return value
+
+    @field_validator("publicAccessCidrs")
+    @classmethod
+    def _public_cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            network = ipaddress.ip_network(cidr, strict=False)
+            if network.prefixlen == 0:
+                raise ValueError(
+                    f"{cidr} opens the API server to the internet; name your own CIDRs"
+                )
+        return value
+
+    @field_validator("adminRoleArns")
+    @classmethod
+    def _arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for arn in value:
+            if not re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+", arn):
+                raise ValueError(f"{arn!r} is not an IAM role ARN")
+        return value
+
+
+# Pulumi.yaml gives every optional key an empty default; empty means "unset".
+_UNSET: tuple[Any, ...] = (None, "", [], {})
+
+_AWS_ONLY = ("regions", "vpcCidr", "systemPool", "adminRoleArns", "publicAccessCidrs")
+_KUBERNETES_ONLY = ("kubeconfig", "kubeContext")
+
+
+def _fix_for(field: str) -> str:
+    return f"correct {NAMESPACE}:{field} in the stack file (see docs/config.md)"
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    head, *rest = (str(part) for part in loc)
+    return ".".join([f"{NAMESPACE}:{head}", *rest])
+
+
+def parse_config(values: Mapping[str, Any]) -> StackConfig:
+    """Validate the ``aiplat:`` keys of a stack (namespace already stripped).
+
+    Values may be native (from YAML) or strings (from the Pulumi runtime, where structured
+    values arrive as JSON). Raises :class:`SpecError` naming the first bad field.
+    """
+    decoded = {key: _decode(key, value) for key, value in values.items()}
+    decoded = {key: value for key, value in decoded.items() if value not in _UNSET}
+    try:
+        config = StackConfig.model_validate(decoded)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = _field_path(error["loc"]) if error["loc"] else f"{NAMESPACE}:<config>"
+        if error["type"] == "extra_forbidden":
+            known = ", ".join(StackConfig.model_fields)
+            raise SpecError(field, "unknown key", f"use one of: {known}") from None
+        if error["type"] == "missing":
+            raise SpecError(field, "is required", f"set {field} in the stack file") from None
+        problem = error["msg"].removeprefix("Value error, ")
+        got = error.get("input")
+        if not isinstance(got, dict | list | tuple) and got is not None:
+            problem = f"{problem} (got {got!r})"
+        raise SpecError(field, problem, _fix_for(field.split(":", 1)[1])) from None
+    _check_target_keys(config, decoded)
+    return config
+
+
+def _decode(key: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    field = StackConfig.model_fields.get(key)
+    if field is None or field.annotation in (str, str | None):
+        return value
+    stripped = value.strip()
+    if stripped[:1] in "[{" or stripped in ("true", "false"):
+        try:
+            return json.loads(stripped)
+        except json.JSONDecodeError:
+            raise SpecError(f"{NAMESPACE}:{key}", "is not valid JSON", _fix_for(key)) from None
+    return value
+
+
+def _check_target_keys(config: StackConfig, given: Mapping[str, Any]) -> None:
+    wrong = _KUBERNETES_ONLY if config.target is Target.AWS else _AWS_ONLY
+    for key in wrong:
+        if key in given:
+            raise SpecError(
+                f"{NAMESPACE}:{key}",
+                f"does not apply to target {config.target.value}",
+                f"remove it, or set {NAMESPACE}:target to the target it belongs to",
+            )
+    if config.target is Target.KUBERNETES:
+        for pool, override in config.gpuPools.items():
+            if override.instanceType is not None or override.capacityType is not None:
+                raise SpecError(
+                    f"{NAMESPACE}:gpuPools.{pool}",
+                    "instanceType and capacityType apply only to target aws",
+                    "on an existing cluster set only node counts",
+                )
+
+
+def from_namespaced(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep the ``aiplat:`` keys of a flat Pulumi config mapping, namespace stripped."""
+    prefix = f"{NAMESPACE}:"
+    return {key[len(prefix) :]: value for key, value in raw.items() if key.startswith(prefix)}
