@@ -45,6 +45,7 @@ class ProgramError(SpecError):
 @dataclass(frozen=True)
 class CapturedResource:
     urn: str
+    id: str | None
     type: str
     name: str
     parent: str | None
@@ -203,6 +204,7 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
         state = self.resources[response.urn].state
         record = CapturedResource(
             urn=response.urn,
+            id=response.id or None,
             type=request.type,
             name=request.name,
             parent=request.parent or None,

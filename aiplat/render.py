@@ -71,7 +71,7 @@ def rich_table(table: Table):
 
     rendered = RichTable(title=table.title, title_justify="left", header_style="bold")
     for column in table.columns:
-        rendered.add_column(column)
+        rendered.add_column(column, overflow="fold")
     for row in table.rows:
         rendered.add_row(*(_cell(v) for v in row))
     return rendered

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from tiers.errors import SpecError
+from tiers.model import Target
 from tiers.resolve import ResolvedPlatform, resolve
 from tiers.stack_config import StackConfig, from_namespaced, parse_config
 
@@ -48,6 +49,11 @@ def stack_names() -> list[str]:
     """Every stack with a file in stacks/, sorted."""
     names = (_FILE.match(p.name) for p in stacks_dir().glob("Pulumi.*.yaml"))
     return sorted(m["name"] for m in names if m)
+
+
+def stack_names_for(target: Target) -> list[str]:
+    """The stacks whose file sets ``aiplat:target`` to ``target``."""
+    return [name for name in stack_names() if load(name).config.target is target]
 
 
 def load(stack: str) -> StackFile:

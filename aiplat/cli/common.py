@@ -27,12 +27,18 @@ def emit(rendered, out: Path | None = None) -> None:
             return
         typer.echo(rendered.rstrip("\n"))
         return
+    import sys
+
     from rich.console import Console
 
-    console = Console(file=out.open("w") if out else None, width=200 if out else None)
+    handle = out.open("w") if out else sys.stdout
+    wide = out is not None or not handle.isatty()  # files and pipes: never squeeze to 80
+    console = Console(file=handle, width=160 if wide else None)
     for item in rendered:
         console.print(item)
         console.print()
+    if out is not None:
+        handle.close()
 
 
 def emit_tables(tables: list[Table], fmt: OutputFormat, out: Path | None = None) -> None:
