@@ -51,6 +51,7 @@ class CapturedResource:
     parent: str | None
     custom: bool
     protect: bool
+    dependencies: tuple[str, ...]
     inputs: dict[str, Any]
     outputs: dict[str, Any]
 
@@ -210,6 +211,7 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
             parent=request.parent or None,
             custom=bool(request.custom),
             protect=bool(request.protect),
+            dependencies=tuple(sorted(request.dependencies)),
             inputs=_plain(inputs),
             outputs=_plain(state),
         )

@@ -147,7 +147,7 @@ class GpuCluster(pulumi.ComponentResource):
             assume_role_policy=json.dumps(docs.account_trust(root)),
             opts=child,
         )
-        self._grant_admin(f"{name}-admin", admin_role.arn)
+        admin_access = self._grant_admin(f"{name}-admin", admin_role.arn)
         for arn in args.admin_role_arns:
             self._grant_admin(f"{name}-admin-{_arn_slug(arn)}", arn)
 
@@ -198,8 +198,9 @@ class GpuCluster(pulumi.ComponentResource):
                 f"{name}-nvidia-device-plugin",
                 args.device_plugin,
                 tolerations(nvidia_pools[0].instance),
+                # the release authenticates as the admin role: wait for its access entry
                 pulumi.ResourceOptions(
-                    parent=self, provider=self.provider, depends_on=[system_group]
+                    parent=self, provider=self.provider, depends_on=[system_group, admin_access]
                 ),
             )
 
@@ -233,7 +234,9 @@ class GpuCluster(pulumi.ComponentResource):
         ]
         return _RoleWithPolicies(role, attachments)
 
-    def _grant_admin(self, name: str, principal_arn: pulumi.Input[str]) -> None:
+    def _grant_admin(
+        self, name: str, principal_arn: pulumi.Input[str]
+    ) -> aws.eks.AccessPolicyAssociation:
         entry = aws.eks.AccessEntry(
             name,
             cluster_name=self._cluster.name,
@@ -241,7 +244,7 @@ class GpuCluster(pulumi.ComponentResource):
             type="STANDARD",
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.eks.AccessPolicyAssociation(
+        return aws.eks.AccessPolicyAssociation(
             name,
             cluster_name=self._cluster.name,
             principal_arn=principal_arn,
