@@ -109,7 +109,7 @@ def test_prod_protects_stateful_resources_and_dev_does_not(capture):
 def test_expert_builds_one_cluster_per_region_named_by_region(capture):
     clusters = capture("expert-prod", False).of_type("aws:eks/cluster:Cluster")
     assert sorted(c.inputs["name"] for c in clusters) == [
-        "aiplat-expert-prod-euw1",
+        "aiplat-expert-prod-eun1",
         "aiplat-expert-prod-use1",
     ]
 

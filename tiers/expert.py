@@ -98,6 +98,6 @@ SPEC = TierSpec(
             differential_privacy=True,
         ),
     ),
-    regions=("us-east-1", "eu-west-1"),
+    regions=("us-east-1", "eu-north-1"),
     edge_sites=(EdgeSiteSpec(name="store-east", gpu=True), EdgeSiteSpec(name="plant-west")),
 )

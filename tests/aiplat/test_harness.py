@@ -32,7 +32,7 @@ def test_dependent_inputs_resolve_to_the_values_the_mocks_returned(capture):
 def test_each_region_gets_its_own_aws_provider_and_zones(capture):
     cap = capture("expert-dev", False)
     regions = {p.inputs["region"] for p in cap.of_type("pulumi:providers:aws")}
-    assert regions == {"us-east-1", "eu-west-1"}
+    assert regions == {"us-east-1", "eu-north-1"}
     zones = {s.inputs["availabilityZone"][:-1] for s in cap.of_type("aws:ec2/subnet:Subnet")}
     assert zones == regions
 
