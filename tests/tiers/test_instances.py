@@ -156,7 +156,9 @@ def _offered_in(region: str) -> set[str]:
     import json
     from importlib import resources
 
-    data = resources.files("moto.ec2.resources.instance_type_offerings.region").joinpath(f"{region}.json.gz")
+    data = resources.files("moto.ec2.resources.instance_type_offerings.region").joinpath(
+        f"{region}.json.gz"
+    )
     return {o["InstanceType"] for o in json.loads(gzip.decompress(data.read_bytes()))}
 
 
