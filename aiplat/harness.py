@@ -52,6 +52,7 @@ class CapturedResource:
     custom: bool
     protect: bool
     dependencies: tuple[str, ...]
+    provider: str | None
     inputs: dict[str, Any]
     outputs: dict[str, Any]
 
@@ -212,6 +213,7 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
             custom=bool(request.custom),
             protect=bool(request.protect),
             dependencies=tuple(sorted(request.dependencies)),
+            provider=request.provider or None,
             inputs=_plain(inputs),
             outputs=_plain(state),
         )

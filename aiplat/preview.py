@@ -83,7 +83,6 @@ class PreviewReport:
                 ]
             )
         columns = [
-            "cluster",
             "node group",
             "instance",
             "AMI",

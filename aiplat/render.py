@@ -28,6 +28,11 @@ class Table:
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            if len(row) != len(self.columns):
+                raise ValueError(f"{self.title}: row {row!r} does not match columns {self.columns}")
+
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 

@@ -26,7 +26,6 @@ from tiers.resolve import ResolvedCpuPool, ResolvedGpuPool
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 SYSTEM_POOL = "system"
-_ROOT_VOLUME_GIB = {"system": 100, "gpu": 500}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,7 +169,7 @@ class GpuCluster(pulumi.ComponentResource):
             labels={"aiplat.io/pool": SYSTEM_POOL},
             taints=(),
             efa=False,
-            volume_gib=_ROOT_VOLUME_GIB["system"],
+            volume_gib=args.system_pool.volume_gib,
         )
         efa_group = self._efa_security_group() if any(p.efa for p in args.gpu_pools) else None
         for pool in args.gpu_pools:
@@ -182,7 +181,7 @@ class GpuCluster(pulumi.ComponentResource):
                 labels=pool_labels(pool),
                 taints=pool_taints(pool.instance),
                 efa=pool.efa,
-                volume_gib=_ROOT_VOLUME_GIB["gpu"],
+                volume_gib=pool.volume_gib,
                 efa_group=efa_group,
             )
 

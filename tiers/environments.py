@@ -15,7 +15,8 @@ class EnvironmentOverlay:
     ``gpu_scale`` multiplies each GPU pool's desired and maximum node counts (rounded half
     up; the maximum is rounded up and never below one node). ``gpu_min_zero`` lets every GPU
     pool scale to zero. ``capacity`` forces a purchase option on every GPU pool (``None``
-    keeps the tier's choice). ``system_desired_cap`` caps the system pool.
+    keeps the tier's choice). ``system_desired_cap`` caps the system pool. ``lake_scale``
+    multiplies the lake's size (dev and staging hold samples of production data).
     """
 
     environment: Environment
@@ -23,6 +24,7 @@ class EnvironmentOverlay:
     gpu_min_zero: bool
     capacity: CapacityType | None
     system_desired_cap: int | None
+    lake_scale: float
     az_count: int
     nat_per_az: bool
     protect_stateful: bool
@@ -31,6 +33,8 @@ class EnvironmentOverlay:
     def __post_init__(self) -> None:
         if not 0 < self.gpu_scale <= 1:
             raise ValueError(f"{self.environment}: gpu_scale must be in (0, 1]")
+        if not 0 < self.lake_scale <= 1:
+            raise ValueError(f"{self.environment}: lake_scale must be in (0, 1]")
         if self.az_count not in (2, 3):
             raise ValueError(f"{self.environment}: az_count must be 2 or 3")
 
@@ -49,6 +53,7 @@ OVERLAYS: dict[Environment, EnvironmentOverlay] = {
     for o in (
         EnvironmentOverlay(
             environment=Environment.DEV,
+            lake_scale=0.01,
             gpu_scale=0.1,
             gpu_min_zero=True,
             capacity=CapacityType.SPOT,
@@ -60,6 +65,7 @@ OVERLAYS: dict[Environment, EnvironmentOverlay] = {
         ),
         EnvironmentOverlay(
             environment=Environment.STAGING,
+            lake_scale=0.1,
             gpu_scale=0.25,
             gpu_min_zero=False,
             capacity=None,
@@ -71,6 +77,7 @@ OVERLAYS: dict[Environment, EnvironmentOverlay] = {
         ),
         EnvironmentOverlay(
             environment=Environment.PROD,
+            lake_scale=1.0,
             gpu_scale=1.0,
             gpu_min_zero=False,
             capacity=None,

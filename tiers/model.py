@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# Root volume per node (GiB, gp3): container images for GPU workloads are large.
+SYSTEM_ROOT_VOLUME_GIB = 100
+GPU_ROOT_VOLUME_GIB = 500
+
 
 class Tier(StrEnum):
     """The design's four maturity tiers, in order of maturity."""

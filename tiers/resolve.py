@@ -13,6 +13,8 @@ from tiers.environments import OVERLAYS, EnvironmentOverlay
 from tiers.errors import SpecError
 from tiers.instances import CATALOG, InstanceType, UnknownInstanceType, lookup
 from tiers.model import (
+    GPU_ROOT_VOLUME_GIB,
+    SYSTEM_ROOT_VOLUME_GIB,
     CapacityType,
     CpuPoolSpec,
     Environment,
@@ -36,6 +38,7 @@ class ResolvedGpuPool:
     max_nodes: int
     capacity_type: CapacityType
     efa: bool
+    volume_gib: int = GPU_ROOT_VOLUME_GIB
 
     @property
     def gpus(self) -> int:
@@ -49,6 +52,7 @@ class ResolvedCpuPool:
     min_nodes: int
     desired_nodes: int
     max_nodes: int
+    volume_gib: int = SYSTEM_ROOT_VOLUME_GIB
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +78,7 @@ class ResolvedPlatform:
     system_pool: ResolvedCpuPool
     network: NetworkPlan
     stacks: PlatformStacks
+    lake_size_tb: float
     team: TeamSpec
     protect: bool
     admin_role_arns: tuple[str, ...]
@@ -124,6 +129,9 @@ def resolve(stack: str, config: StackConfig) -> ResolvedPlatform:
             flow_log_retention_days=overlay.log_retention_days,
         ),
         stacks=spec.stacks,
+        lake_size_tb=spec.stacks.lake.size_tb * overlay.lake_scale
+        if spec.stacks.lake.enabled
+        else 0,
         team=spec.team,
         protect=overlay.protect_stateful,
         admin_role_arns=config.adminRoleArns,
@@ -220,8 +228,15 @@ def _system_pool(
         _check_counts(field, low, desired, high)
     if low < 1:
         raise SpecError(f"{field}.minNodes", "the system pool needs at least one node", "set >= 1")
+    instance = _instance(instance_type, f"{field}.instanceType")
+    if instance.is_accelerated:
+        raise SpecError(
+            f"{field}.instanceType",
+            f"{instance.name} is an accelerated type; the system pool runs CPU workloads",
+            "choose a CPU instance type such as m7i.xlarge",
+        )
     return ResolvedCpuPool(
-        instance=_instance(instance_type, f"{field}.instanceType"),
+        instance=instance,
         min_nodes=low,
         desired_nodes=desired,
         max_nodes=high,

@@ -64,6 +64,7 @@ def test_any_valid_overlay_keeps_the_node_count_invariants(scale, min_zero, coun
         gpu_min_zero=min_zero,
         capacity=None,
         system_desired_cap=None,
+        lake_scale=1.0,
         az_count=2,
         nat_per_az=False,
         protect_stateful=False,

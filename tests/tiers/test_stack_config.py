@@ -80,6 +80,10 @@ def error_for(values: dict) -> str:
             "aiplat:systemPool.minNodes: the system pool needs at least one node",
         ),
         ({"gpuPools": "{oops"}, "aiplat:gpuPools: is not valid JSON"),
+        (
+            {"systemPool": {"instanceType": "g6.xlarge"}},
+            "aiplat:systemPool.instanceType: g6.xlarge is an accelerated type",
+        ),
     ],
 )
 def test_bad_config_names_the_field_and_the_fix(values, expected):
