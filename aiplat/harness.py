@@ -33,15 +33,6 @@ COMPUTED = "<computed>"
 _STACK_TYPE = "pulumi:pulumi:Stack"
 
 
-class ProgramError(SpecError):
-    """The program stopped itself with ``pulumi.RunError`` (its message already names the
-    field and the fix): one clean line, no traceback."""
-
-    def __init__(self, message: str) -> None:
-        ValueError.__init__(self, message)
-        self.field, self.problem, self.fix = "program", message, ""
-
-
 @dataclass(frozen=True)
 class CapturedResource:
     urn: str
@@ -65,6 +56,16 @@ class CapturedResource:
             "protect": self.protect,
             "inputs": self.inputs,
         }
+
+
+class ProgramError(SpecError):
+    """The program stopped itself with ``pulumi.RunError`` (its message already names the
+    field and the fix): one clean line, no traceback."""
+
+    def __init__(self, message: str, registered: tuple[CapturedResource, ...] = ()) -> None:
+        ValueError.__init__(self, message)
+        self.field, self.problem, self.fix = "program", message, ""
+        self.registered = registered  # what the program created before it stopped
 
 
 @dataclass
@@ -253,7 +254,7 @@ def run_program(stack: str, config: Mapping[str, Any], *, preview: bool) -> Capt
         _sync_await(run_pulumi_func(program))
     except pulumi.RunError as exc:  # the program's own clean failure (bad config)
         settings.ROOT.set(None)
-        raise ProgramError(str(exc)) from None
+        raise ProgramError(str(exc), tuple(monitor.captured)) from None
     root = settings.get_root_resource()
     exports = {
         key: _resolve(value) for key, value in (getattr(root, "outputs", None) or {}).items()

@@ -25,7 +25,13 @@ from tiers.model import (
     TeamSpec,
     Tier,
 )
-from tiers.stack_config import NAMESPACE, GpuPoolOverride, StackConfig, SystemPoolOverride
+from tiers.stack_config import (
+    NAMESPACE,
+    BudgetMode,
+    GpuPoolOverride,
+    StackConfig,
+    SystemPoolOverride,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +92,8 @@ class ResolvedPlatform:
     kubeconfig: str | None
     kube_context: str | None
     device_plugin: bool
+    budget_usd_per_year: int = 0
+    budget_mode: BudgetMode = BudgetMode.WARN
 
     @property
     def primary_region(self) -> str:
@@ -139,6 +147,8 @@ def resolve(stack: str, config: StackConfig) -> ResolvedPlatform:
         kubeconfig=config.kubeconfig,
         kube_context=config.kubeContext,
         device_plugin=config.devicePlugin,
+        budget_usd_per_year=config.budget,
+        budget_mode=config.budgetMode,
     )
 
 

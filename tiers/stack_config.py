@@ -12,6 +12,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -27,6 +28,11 @@ NodeCount = Annotated[int, Field(ge=0, strict=False)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
+
+
+class BudgetMode(StrEnum):
+    ENFORCE = "enforce"  # stop before any resource is created
+    WARN = "warn"  # report, and go on
 
 
 class GpuPoolOverride(_Strict):
@@ -63,6 +69,8 @@ class StackConfig(_Strict):
     kubeconfig: str | None = None
     kubeContext: str | None = None
     devicePlugin: bool = True
+    budget: Annotated[int, Field(ge=0)] = 0  # USD per year; 0 means no budget
+    budgetMode: BudgetMode = BudgetMode.WARN
 
     @field_validator("regions")
     @classmethod

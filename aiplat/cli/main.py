@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from aiplat.cli import preview, stacks, tiers
+from aiplat.cli import preview, stacks, tco, tiers
 
 app = typer.Typer(
     name="aiplat",
@@ -19,6 +19,7 @@ app = typer.Typer(
 app.add_typer(tiers.app, name="tiers")
 app.add_typer(stacks.app, name="stacks")
 app.add_typer(preview.app, name="preview")
+app.add_typer(tco.app, name="tco")
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -1,0 +1,37 @@
+"""Glue between stacks and the pure TCO engine: price exactly what the offline preview of a
+stack captures."""
+
+from __future__ import annotations
+
+from aiplat.harness import run_program
+from aiplat.stackfiles import StackFile, load
+from tco.inventory import items_from_resources
+from tco.results import TcoResult
+from tco.scenario import Deployment, load_scenario
+from tco.stack import TcoOptions, scenario_tco, stack_tco
+
+
+def tco_for_stack(stack: StackFile, options: TcoOptions) -> TcoResult:
+    """Resolve the stack, run the real program offline, price what it registered."""
+    platform = stack.resolve()
+    items = []
+    if (options.deployment or Deployment.CLOUD) is Deployment.CLOUD:
+        capture = run_program(stack.name, stack.engine_values(), preview=True)
+        items = items_from_resources(capture.resources, platform)
+    return stack_tco(platform, items, options)
+
+
+def tco_for(stack: str | None, options: TcoOptions) -> TcoResult:
+    """``--stack`` (with an optional scenario for its benefits), or ``--scenario`` alone."""
+    if stack is not None:
+        return tco_for_stack(load(stack), options)
+    if options.scenario is None:
+        from tiers.errors import SpecError
+
+        raise SpecError(
+            "--stack/--scenario", "nothing to price", "give --stack NAME or --scenario NAME|FILE"
+        )
+    scenario = load_scenario(options.scenario)
+    changes = {"years": options.years, "discount_rate": options.discount_rate}
+    merged = scenario.model_dump() | {k: v for k, v in changes.items() if v is not None}
+    return scenario_tco(type(scenario).model_validate(merged))

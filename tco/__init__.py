@@ -1,0 +1,1 @@
+"""TCO/ROI engine: cost models, finance primitives and scenario sweeps."""

@@ -1,0 +1,164 @@
+"""What a stack bills for, as :class:`~tco.model.InfraItem` rows.
+
+Two derivations, kept equal by ``tests/tco/test_inventory.py``:
+
+* :func:`items_from_resources`: from the resources the offline preview captured (the
+  source of truth for ``aiplat tco --stack``): each item refers to a resource URN;
+* :func:`items_from_platform`: from the resolved spec, for the Pulumi program itself, which
+  must know its cost before it creates anything (``aiplat:budget``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from tco.model import InfraItem, ItemKind
+from tiers.model import Target
+from tiers.resolve import ResolvedPlatform
+
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+AWS_PROVIDER = "pulumi:providers:aws"
+POOL_ROLE_LABEL = "aiplat.io/pool-role"
+SYSTEM_ROLE = "system"
+TIB = 1024  # GiB per TiB: the lake's size is given in TB and billed per GB-month
+
+
+class Resource(Protocol):
+    """The fields of a captured resource that pricing reads (see aiplat.harness)."""
+
+    urn: str
+    id: str | None
+    type: str
+    name: str
+    inputs: Mapping[str, Any]
+    provider: str | None
+
+
+def items_from_resources(
+    resources: Sequence[Resource], platform: ResolvedPlatform
+) -> list[InfraItem]:
+    """Billable items of a captured stack (plus the lake, sized by the tier spec)."""
+    regions = _provider_regions(resources)
+    templates = {r.id: r for r in resources if r.type == LAUNCH_TEMPLATE}
+
+    def region_of(r: Resource) -> str:
+        urn = (r.provider or "").rsplit("::", 1)[0]
+        return regions.get(urn, platform.primary_region)
+
+    items: list[InfraItem] = []
+    for r in resources:
+        if r.type == NODE_GROUP:
+            nodes = r.inputs["scalingConfig"]["desiredSize"]
+            role = r.inputs.get("labels", {}).get(POOL_ROLE_LABEL, SYSTEM_ROLE)
+            items.append(
+                InfraItem(
+                    kind=ItemKind.INSTANCE,
+                    region=region_of(r),
+                    ref=r.urn,
+                    quantity=nodes,
+                    key=r.inputs["instanceTypes"][0],
+                    pool_role=role,
+                    capacity=r.inputs.get("capacityType", "ON_DEMAND"),
+                )
+            )
+            template = templates[r.inputs["launchTemplate"]["id"]]
+            volume = sum(m["ebs"]["volumeSize"] for m in template.inputs["blockDeviceMappings"])
+            items.append(
+                InfraItem(
+                    kind=ItemKind.BLOCK_STORAGE,
+                    region=region_of(r),
+                    ref=template.urn,
+                    quantity=volume * nodes,
+                    pool_role=role,
+                )
+            )
+        elif r.type == EKS_CLUSTER:
+            items.append(
+                InfraItem(
+                    kind=ItemKind.CONTROL_PLANE,
+                    region=region_of(r),
+                    ref=r.urn,
+                    quantity=1,
+                    key=r.inputs["version"],
+                )
+            )
+        elif r.type == NAT_GATEWAY:
+            items.append(
+                InfraItem(kind=ItemKind.NAT_GATEWAY, region=region_of(r), ref=r.urn, quantity=1)
+            )
+    return items + _lake(platform)
+
+
+def items_from_platform(platform: ResolvedPlatform) -> list[InfraItem]:
+    """The same items, derived from the resolved spec (no resources needed)."""
+    if platform.target is not Target.AWS:
+        return _lake(platform)
+    items: list[InfraItem] = []
+    for region in platform.regions:
+        prefix = f"{region}/"
+        pools: Iterable[tuple[str, Any, str, str]] = [
+            (SYSTEM_ROLE, platform.system_pool, SYSTEM_ROLE, "ON_DEMAND"),
+            *((p.name, p, p.role.value, p.capacity_type.value) for p in platform.gpu_pools),
+        ]
+        for name, pool, role, capacity in pools:
+            items.append(
+                InfraItem(
+                    kind=ItemKind.INSTANCE,
+                    region=region,
+                    ref=f"{prefix}{name}",
+                    quantity=pool.desired_nodes,
+                    key=pool.instance.name,
+                    pool_role=role,
+                    capacity=capacity,
+                )
+            )
+            items.append(
+                InfraItem(
+                    kind=ItemKind.BLOCK_STORAGE,
+                    region=region,
+                    ref=f"{prefix}{name}",
+                    quantity=pool.volume_gib * pool.desired_nodes,
+                    pool_role=role,
+                )
+            )
+        items.append(
+            InfraItem(
+                kind=ItemKind.CONTROL_PLANE,
+                region=region,
+                ref=f"{prefix}cluster",
+                quantity=1,
+                key=platform.kubernetes_version,
+            )
+        )
+        nats = platform.network.az_count if platform.network.nat_per_az else 1
+        items += [
+            InfraItem(kind=ItemKind.NAT_GATEWAY, region=region, ref=f"{prefix}nat-{i}", quantity=1)
+            for i in range(nats)
+        ]
+    return items + _lake(platform)
+
+
+def _lake(platform: ResolvedPlatform) -> list[InfraItem]:
+    """The lake's object storage in the primary region, from the tier spec's lake size.
+
+    Priced from the spec because the Lakehouse component (its buckets) is not part of the
+    foundation; once it is, its bucket resources carry the same size.
+    """
+    if not platform.lake_size_tb or platform.target is not Target.AWS:
+        return []
+    return [
+        InfraItem(
+            kind=ItemKind.OBJECT_STORAGE,
+            region=platform.primary_region,
+            ref="tier spec: stacks.lake.size_tb x environment lake_scale",
+            quantity=platform.lake_size_tb * TIB,
+        )
+    ]
+
+
+def _provider_regions(resources: Sequence[Resource]) -> dict[str, str]:
+    return {r.urn: r.inputs.get("region", "") for r in resources if r.type == AWS_PROVIDER}

@@ -1,0 +1,106 @@
+"""The TCO of a stack: price what it creates, add its share of the platform's costs and
+benefits, and evaluate the cash flows. Pure: the caller supplies the inventory (from a
+preview capture, or from the resolved spec inside the Pulumi program)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tco.catalog import Assumptions, HardwareCatalog, load_assumptions, load_hardware, load_region
+from tco.costing import CostContext, cloud_lines, onprem_lines, shared_lines
+from tco.model import InfraItem
+from tco.results import TcoResult, evaluate
+from tco.scenario import Deployment, Scenario, load_scenario
+from tiers.model import Target
+from tiers.resolve import ResolvedPlatform
+
+
+@dataclass(frozen=True, kw_only=True)
+class TcoOptions:
+    """What a user may change from the command line (``None`` keeps the scenario's value)."""
+
+    scenario: str | None = None
+    years: int | None = None
+    discount_rate: float | None = None
+    deployment: Deployment | None = None
+    prices_file: Path | None = None
+    assumptions_file: Path | None = None
+
+
+def default_scenario(platform: ResolvedPlatform) -> str:
+    """Each tier has a built-in benefits scenario, ``benefits-<tier>``."""
+    return f"benefits-{platform.tier.value}"
+
+
+def stack_scenario(platform: ResolvedPlatform, options: TcoOptions) -> Scenario:
+    scenario = load_scenario(options.scenario or default_scenario(platform))
+    deployment = options.deployment or (
+        Deployment.CLOUD if platform.target is Target.AWS else Deployment.ONPREM
+    )
+    changes = {
+        "years": options.years,
+        "discount_rate": options.discount_rate,
+        "deployment": deployment,
+    }
+    merged = scenario.model_dump() | {k: v for k, v in changes.items() if v is not None}
+    return Scenario.model_validate(merged)
+
+
+def stack_tco(
+    platform: ResolvedPlatform,
+    items: list[InfraItem],
+    options: TcoOptions = TcoOptions(),
+    *,
+    assumptions: Assumptions | None = None,
+    hardware: HardwareCatalog | None = None,
+) -> TcoResult:
+    """Cost lines and metrics for one stack under its scenario.
+
+    ``items`` are the stack's billable cloud items; with the on-prem deployment they are not
+    priced, and the pools become owned servers instead.
+    """
+    scenario = stack_scenario(platform, options)
+    assumptions = assumptions or load_assumptions(options.assumptions_file)
+    ctx = CostContext(
+        years=scenario.years,
+        purchase=scenario.purchase,
+        assumptions=assumptions,
+        hardware=hardware or load_hardware(),
+        prices=lambda region: load_region(region, options.prices_file),
+    )
+    infrastructure = (
+        cloud_lines(items, ctx)
+        if scenario.deployment is Deployment.CLOUD
+        else onprem_lines(platform, ctx)
+    )
+    share = assumptions.environment_share[platform.environment.value]
+    benefits = scenario.benefits.scaled(share.value)
+    notes = [
+        f"deployment: {scenario.deployment.value}; purchase: {scenario.purchase.value}",
+        f"platform-wide costs and benefits x {share.value:g} ({platform.environment.value} share)",
+    ]
+    return evaluate(
+        scenario=scenario.name,
+        stack=platform.stack,
+        cost_lines=infrastructure + shared_lines(platform, ctx) + scenario.fixed_lines(),
+        benefits=benefits,
+        years=scenario.years,
+        discount_rate=scenario.discount_rate,
+        timing=scenario.timing,
+        notes=notes,
+    )
+
+
+def scenario_tco(scenario: Scenario) -> TcoResult:
+    """A scenario on its own (its fixed cost lines and benefits), such as seed-central."""
+    return evaluate(
+        scenario=scenario.name,
+        stack=None,
+        cost_lines=scenario.fixed_lines(),
+        benefits=scenario.benefits,
+        years=scenario.years,
+        discount_rate=scenario.discount_rate,
+        timing=scenario.timing,
+        notes=[scenario.description] if scenario.description else [],
+    )
