@@ -7,8 +7,9 @@ from aiplat.harness import run_program
 from aiplat.stackfiles import StackFile, load
 from tco.inventory import items_from_resources
 from tco.results import TcoResult
-from tco.scenario import Deployment, load_scenario
-from tco.stack import TcoOptions, scenario_tco, stack_tco
+from tco.scenario import Deployment, Scenario, load_scenario
+from tco.stack import TcoOptions, scenario_tco, stack_scenario, stack_tco
+from tiers.errors import SpecError
 
 
 def tco_for_stack(stack: StackFile, options: TcoOptions) -> TcoResult:
@@ -23,15 +24,21 @@ def tco_for_stack(stack: StackFile, options: TcoOptions) -> TcoResult:
 
 def tco_for(stack: str | None, options: TcoOptions) -> TcoResult:
     """``--stack`` (with an optional scenario for its benefits), or ``--scenario`` alone."""
-    if stack is not None:
-        return tco_for_stack(load(stack), options)
-    if options.scenario is None:
-        from tiers.errors import SpecError
+    return scenario_and_tco(stack, options)[1]
 
+
+def scenario_and_tco(stack: str | None, options: TcoOptions) -> tuple[Scenario, TcoResult]:
+    """The scenario a result was evaluated under, with the result (sensitivity needs both)."""
+    if stack is not None:
+        stack_file = load(stack)
+        return stack_scenario(stack_file.resolve(), options), tco_for_stack(stack_file, options)
+    if options.scenario is None:
         raise SpecError(
             "--stack/--scenario", "nothing to price", "give --stack NAME or --scenario NAME|FILE"
         )
     scenario = load_scenario(options.scenario)
     changes = {"years": options.years, "discount_rate": options.discount_rate}
-    merged = scenario.model_dump() | {k: v for k, v in changes.items() if v is not None}
-    return scenario_tco(type(scenario).model_validate(merged))
+    merged = Scenario.model_validate(
+        scenario.model_dump() | {k: v for k, v in changes.items() if v is not None}
+    )
+    return merged, scenario_tco(merged)

@@ -99,7 +99,7 @@ def baselines(scenario: Scenario, result: TcoResult) -> dict[str, float]:
         unscaled = b.revenue_uplift.yearly() * float(ramp.sum())
         priced = sum(ln.amount_usd for ln in result.benefit_lines if "revenue_base" in ln.drivers)
         ratio = priced / unscaled if unscaled > 0 and priced > 0 else 1.0
-        out["revenue_base"] = b.revenue_uplift.base_usd * ratio
+        out["revenue_base"] = float(b.revenue_uplift.base_usd * ratio)
         out["revenue_uplift"] = b.revenue_uplift.uplift
     if b.rnd_efficiency is not None:
         out["efficiency_gain"] = b.rnd_efficiency.gain
@@ -171,7 +171,9 @@ class Outcome:
         if name == "irr":
             return self.irr().rate
         if name not in METRICS:
-            raise SpecError("--metric", f"unknown metric {name!r}", f"use one of: {', '.join(METRICS)}")
+            raise SpecError(
+                "--metric", f"unknown metric {name!r}", f"use one of: {', '.join(METRICS)}"
+            )
         return getattr(self, name)()
 
 
@@ -277,7 +279,9 @@ class LinearModel:
         horizon = int(years.max())
         if horizon != self.years or np.any(years != self.years):
             flows, costs = (_rehorizon(a, years, horizon) for a in (flows, costs))
-        return Outcome(flows, costs, v["discount_rate"], times_for(horizon, self.timing), self.timing)
+        return Outcome(
+            flows, costs, v["discount_rate"], times_for(horizon, self.timing), self.timing
+        )
 
     def flows(self, values: Mapping[str, ArrayLike] | None = None) -> Array:
         """Net cash flows ``(N, Y+1)``: benefits minus costs per year."""

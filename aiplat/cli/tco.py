@@ -95,6 +95,21 @@ def tco(
         _charts(result, chart)
 
 
+def _register_analysis() -> None:
+    from aiplat.cli import tco_analysis
+
+    for command in (
+        tco_analysis.sensitivity,
+        tco_analysis.sweep,
+        tco_analysis.breakeven,
+        tco_analysis.montecarlo,
+    ):
+        app.command()(command)
+
+
+_register_analysis()
+
+
 def _render(result, fmt: OutputFormat, out: Path | None) -> None:
     from aiplat.views.tco import cash_flow_table, cost_lines_table, costs_table, summary_table
 
