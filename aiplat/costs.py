@@ -8,7 +8,7 @@ from aiplat.stackfiles import StackFile, load
 from tco.inventory import items_from_resources
 from tco.results import TcoResult
 from tco.scenario import Deployment, Scenario, load_scenario
-from tco.stack import TcoOptions, scenario_tco, stack_scenario, stack_tco
+from tco.stack import TcoOptions, scenario_tco, stack_scenario, stack_tco, with_stack_inputs
 from tiers.errors import SpecError
 
 
@@ -31,7 +31,9 @@ def scenario_and_tco(stack: str | None, options: TcoOptions) -> tuple[Scenario, 
     """The scenario a result was evaluated under, with the result (sensitivity needs both)."""
     if stack is not None:
         stack_file = load(stack)
-        return stack_scenario(stack_file.resolve(), options), tco_for_stack(stack_file, options)
+        platform = stack_file.resolve()
+        chosen = stack_scenario(platform, with_stack_inputs(options, platform))
+        return chosen, tco_for_stack(stack_file, options)
     if options.scenario is None:
         raise SpecError(
             "--stack/--scenario", "nothing to price", "give --stack NAME or --scenario NAME|FILE"

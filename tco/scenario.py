@@ -83,6 +83,9 @@ class Scenario(_Frozen):
     # natural-unit baselines for drivers whose lines carry no such unit themselves, e.g. the
     # GPU unit price behind a hardware line (the design's sweep starts at 15,000 USD)
     driver_baselines: dict[str, float] = {}
+    # an assumptions overlay for this scenario (people costs, utilisation, ...); a relative
+    # path is taken from the scenario file's folder
+    assumptions_file: str | None = None
 
     @field_validator("discount_rate")
     @classmethod
@@ -114,7 +117,11 @@ def load_scenario(name_or_path: str) -> Scenario:
         document = yaml.safe_load(path.read_text())
     except yaml.YAMLError:
         raise SpecError(str(path), "is not valid YAML", "fix the YAML syntax") from None
-    return parse_scenario(document, str(path))
+    scenario = parse_scenario(document, str(path))
+    if scenario.assumptions_file and not Path(scenario.assumptions_file).is_absolute():
+        located = str(path.parent / scenario.assumptions_file)
+        scenario = scenario.model_copy(update={"assumptions_file": located})
+    return scenario
 
 
 def parse_scenario(document: object, where: str = "scenario") -> Scenario:

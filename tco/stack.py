@@ -4,7 +4,7 @@ preview capture, or from the resolved spec inside the Pulumi program)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tco.catalog import Assumptions, HardwareCatalog, load_assumptions, load_hardware, load_region
@@ -26,6 +26,30 @@ class TcoOptions:
     deployment: Deployment | None = None
     prices_file: Path | None = None
     assumptions_file: Path | None = None
+
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def with_stack_inputs(options: TcoOptions, platform: ResolvedPlatform) -> TcoOptions:
+    """Fill what the command line left unset from the stack's own ``aiplat:tco*`` keys
+    (paths relative to the project directory)."""
+
+    def path(value: str | None) -> Path | None:
+        return None if not value else PROJECT_DIR / value
+
+    return replace(
+        options,
+        scenario=options.scenario or _scenario_ref(platform.tco_scenario),
+        assumptions_file=options.assumptions_file or path(platform.tco_assumptions),
+        prices_file=options.prices_file or path(platform.tco_prices),
+    )
+
+
+def _scenario_ref(value: str | None) -> str | None:
+    if not value or not value.endswith((".yaml", ".yml")):
+        return value or None
+    return str(PROJECT_DIR / value)
 
 
 def default_scenario(platform: ResolvedPlatform) -> str:
@@ -60,8 +84,12 @@ def stack_tco(
     ``items`` are the stack's billable cloud items; with the on-prem deployment they are not
     priced, and the pools become owned servers instead.
     """
+    options = with_stack_inputs(options, platform)
     scenario = stack_scenario(platform, options)
-    assumptions = assumptions or load_assumptions(options.assumptions_file)
+    overlay = options.assumptions_file or (
+        Path(scenario.assumptions_file) if scenario.assumptions_file else None
+    )
+    assumptions = assumptions or load_assumptions(overlay)
     ctx = CostContext(
         years=scenario.years,
         purchase=scenario.purchase,

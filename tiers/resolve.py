@@ -94,6 +94,9 @@ class ResolvedPlatform:
     device_plugin: bool
     budget_usd_per_year: int = 0
     budget_mode: BudgetMode = BudgetMode.WARN
+    tco_scenario: str | None = None
+    tco_assumptions: str | None = None
+    tco_prices: str | None = None
 
     @property
     def primary_region(self) -> str:
@@ -149,6 +152,9 @@ def resolve(stack: str, config: StackConfig) -> ResolvedPlatform:
         device_plugin=config.devicePlugin,
         budget_usd_per_year=config.budget,
         budget_mode=config.budgetMode,
+        tco_scenario=config.tcoScenario,
+        tco_assumptions=config.tcoAssumptions,
+        tco_prices=config.tcoPrices,
     )
 
 

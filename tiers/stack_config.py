@@ -71,6 +71,10 @@ class StackConfig(_Strict):
     devicePlugin: bool = True
     budget: Annotated[int, Field(ge=0)] = 0  # USD per year; 0 means no budget
     budgetMode: BudgetMode = BudgetMode.WARN
+    # TCO inputs for this stack (paths relative to the project directory)
+    tcoScenario: str | None = None
+    tcoAssumptions: str | None = None
+    tcoPrices: str | None = None
 
     @field_validator("regions")
     @classmethod

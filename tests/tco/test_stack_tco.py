@@ -143,3 +143,51 @@ def test_mid_year_timing_discounts_recurring_flows_half_a_year_less():
     assert -3.9e6 + sum(4.6e6 / (1 + annual) ** (t - 0.5) for t in (1, 2, 3)) == pytest.approx(
         0, abs=1e-3
     )
+
+
+def test_a_stack_file_can_carry_its_own_tco_assumptions_and_scenario(tmp_path, capture):
+    people = tmp_path / "people.yaml"
+    people.write_text(
+        "people_usd_per_year:\n"
+        "  data_scientists: {usd_per_year: 200000, as_of: 2026-11-01, source: US cost, confidence: A}\n"
+    )
+    scenario = tmp_path / "five-years.yaml"
+    scenario.write_text("name: five-years\nyears: 5\ndiscount_rate: 0.08\n")
+    stack = load("intermediate-prod")
+    values = dict(stack.values, tcoAssumptions=str(people), tcoScenario=str(scenario))
+    path = tmp_path / "Pulumi.intermediate-prod.yaml"
+    path.write_text(yaml.safe_dump({"config": {f"aiplat:{k}": v for k, v in values.items()}}))
+
+    edited = tco_for_stack(load(str(path)), TcoOptions())
+    assert (edited.years, edited.discount_rate, edited.scenario) == (5, 0.08, "five-years")
+    # 10 data scientists at 200k instead of 75k, x 0.75 prod share, over 5 years
+    base_people = tco("intermediate-prod").costs_by_category()["people"] / 3 * 5
+    assert edited.costs_by_category()["people"] == pytest.approx(
+        base_people + 10 * 125_000 * 0.75 * 5
+    )
+
+    from aiplat.harness import run_program
+
+    exported = run_program(
+        "intermediate-prod", load(str(path)).engine_values(), preview=True
+    ).exports["tco"]
+    assert exported["tcoTotalUsd"] == pytest.approx(edited.tco_total, abs=0.01)
+
+
+def test_a_scenario_can_carry_its_own_assumptions_beside_it(tmp_path):
+    (tmp_path / "util.yaml").write_text(
+        "utilisation:\n  inference: {value: 0.5, unit: fraction of hours, as_of: 2026-11-01,"
+        " source: test, confidence: A}\n"
+    )
+    (tmp_path / "half.yaml").write_text("name: half\nassumptions_file: util.yaml\n")
+    halved = tco_for_stack(load("poc-prod"), TcoOptions(scenario=str(tmp_path / "half.yaml")))
+    full = tco("poc-prod")
+    # inference runs 1.0 of hours by default; at 0.5 its instance-hours and volumes halve
+    inference = [
+        line
+        for line in full.cost_lines
+        if line.item.endswith(("inference (on_demand)", "inference"))
+    ]
+    assert {line.category.value for line in inference} == {"cloud_compute", "storage"}
+    saved = sum(line.amount_usd for line in inference) / 2
+    assert full.tco_total - halved.tco_total == pytest.approx(saved, rel=1e-12)
