@@ -1,0 +1,229 @@
+"""The loaded catalog objects: prices and assumptions with their sources, on-prem servers,
+and :class:`PriceError`.  Built from the files by :mod:`tco.catalog.loading`."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Generic, Literal, TypeVar
+
+from tiers.errors import SpecError
+from tiers.model import TeamSpec, Tier
+
+Confidence = Literal["V", "S", "U", "A"]
+
+
+class PriceError(SpecError):
+    """A price, assumption or hardware problem, one line: ``<field>: <problem>; fix: <fix>``."""
+
+
+@dataclass(frozen=True)
+class Price:
+    """An amount in USD per ``unit``, with where it came from."""
+
+    amount_usd: float
+    unit: str
+    as_of: datetime.date
+    source: str
+    confidence: Confidence
+
+    def cite(self) -> str:
+        return f"catalog price as of {self.as_of.isoformat()}: {self.source}"
+
+
+V = TypeVar("V", float, int, bool)
+
+
+@dataclass(frozen=True)
+class Assumed(Generic[V]):
+    """A non-money assumption (a fraction, a factor, a count of years), with its source."""
+
+    value: V
+    unit: str
+    as_of: datetime.date
+    source: str
+    confidence: Confidence
+
+    def cite(self) -> str:
+        return f"catalog assumption as of {self.as_of.isoformat()}: {self.source}"
+
+
+# --------------------------------------------------------------------------------------------
+# Loaded objects
+
+# RegionPrices field -> unit, for every price besides the instances
+_REGION_SCALARS: dict[str, str] = {
+    "spot_factor": "fraction of On-Demand",
+    "savings_plan_factor": "fraction of On-Demand (3-year no-upfront Compute Savings Plan)",
+    "eks_control_plane_hour": "USD/cluster-hour",
+    "eks_extended_support_hour": "USD/cluster-hour",
+    "nat_gateway_hour": "USD/gateway-hour",
+    "nat_gateway_gb": "USD/GB processed",
+    "ebs_gp3_gb_month": "USD/GB-month",
+    "s3_standard_gb_month": "USD/GB-month",
+    "s3_ia_gb_month": "USD/GB-month",
+    "logs_ingest_gb": "USD/GB ingested",
+    "transfer_out_gb": "USD/GB",
+}
+
+
+@dataclass(frozen=True)
+class RegionPrices:
+    """AWS prices for one region. Factors (Spot, Savings Plan) are fractions of On-Demand."""
+
+    region: str
+    currency: str
+    instance_hour: Mapping[str, Price]
+    spot_factor: Price
+    savings_plan_factor: Price
+    eks_control_plane_hour: Price
+    eks_extended_support_hour: Price
+    nat_gateway_hour: Price
+    nat_gateway_gb: Price
+    ebs_gp3_gb_month: Price
+    s3_standard_gb_month: Price
+    s3_ia_gb_month: Price
+    logs_ingest_gb: Price
+    transfer_out_gb: Price
+
+    def instance(self, instance_type: str) -> Price:
+        """The On-Demand Linux price per hour of ``instance_type`` in this region."""
+        try:
+            return self.instance_hour[instance_type]
+        except KeyError:
+            raise PriceError(
+                f"prices:instances.{instance_type}",
+                f"no price for instance type {instance_type!r} in {self.region}",
+                "add it to a price file and pass --prices FILE",
+            ) from None
+
+    def prices(self) -> Iterator[tuple[str, Price]]:
+        """Every price in the region as (field path, price), instances first."""
+        for name, price in self.instance_hour.items():
+            yield f"instances.{name}", price
+        for name in _REGION_SCALARS:
+            yield name, getattr(self, name)
+
+
+@dataclass(frozen=True)
+class OnPremAssumptions:
+    """Owning the servers instead of renting: facility, power and depreciation."""
+
+    facility_factor: Assumed[float]  # x server price, for network, racks, cabling
+    pue: Assumed[float]  # facility kWh per IT kWh
+    electricity_usd_per_kwh: Price
+    colocation_usd_per_kw_month: Price
+    power_draw_fraction: Assumed[float]  # average draw / maximum power
+    depreciation_years: Assumed[int]
+    refresh_at_end_of_life: Assumed[bool]
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """The non-price assumptions (``assumptions/defaults.yaml``), each keeping its source.
+
+    ``people_usd_per_year`` is keyed by the :class:`~tiers.model.TeamSpec` roles;
+    ``utilisation`` by pool role (notebook, training, inference, batch) plus ``system``.
+    ``environment_share`` splits a tier's platform-wide costs (people, software, R&D,
+    operations) and benefits between its dev, staging and prod stacks (shares sum to 1), so
+    the three stacks of a tier together carry them exactly once.
+    Software is a one-time licence (year 0) plus a yearly subscription. Operations keep the
+    design's two lines: ``operations_cloud_usd_per_year`` is the design's on-demand cloud
+    figure, which a priced cloud stack replaces with its resources (reference only), and
+    ``operations_idc_usd_per_year`` is IDC hosting, power and bandwidth for owned servers.
+    """
+
+    people_usd_per_year: Mapping[str, Price]
+    software_one_time_usd: Mapping[Tier, Price]
+    software_usd_per_year: Mapping[Tier, Price]
+    rnd_usd_per_year: Mapping[Tier, Price]
+    operations_cloud_usd_per_year: Mapping[Tier, Price]
+    operations_idc_usd_per_year: Mapping[Tier, Price]
+    utilisation: Mapping[str, Assumed[float]]
+    environment_share: Mapping[str, Assumed[float]]
+    discount_rate: Assumed[float]
+    years: Assumed[int]
+    onprem: OnPremAssumptions
+
+    def people_cost_usd_per_year(self, team: TeamSpec) -> float:
+        """Loaded people cost of ``team`` per year: head count x cost, over all roles."""
+        return sum(
+            count * self.people_usd_per_year[role].amount_usd
+            for role, count in team.by_role().items()
+        )
+
+    def utilisation_for(self, pool_role: str) -> Assumed[float]:
+        """Fraction of hours a pool of ``pool_role`` runs (``system`` for the system pool)."""
+        try:
+            return self.utilisation[pool_role]
+        except KeyError:
+            raise PriceError(
+                f"assumptions:utilisation.{pool_role}",
+                f"no utilisation for pool role {pool_role!r} (known: {', '.join(self.utilisation)})",
+                "add it under utilisation: in an assumptions file",
+            ) from None
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """The on-prem server that stands in for a cloud instance type.
+
+    ``instances_per_server`` is how many instances of the type one server replaces: 1 for
+    GPU types, more for CPU types that are slices of a shared host.
+    """
+
+    instance_type: str
+    description: str
+    accelerator: str | None
+    gpus: int
+    instances_per_server: int
+    unit_price: Price  # USD per server, before the facility factor
+    max_power_kw: Assumed[float]  # kW per server (IT load, before PUE)
+
+    @property
+    def price_per_instance_usd(self) -> float:
+        return self.unit_price.amount_usd / self.instances_per_server
+
+    @property
+    def max_power_kw_per_instance(self) -> float:
+        return self.max_power_kw.value / self.instances_per_server
+
+
+class HardwareCatalog(Mapping[str, ServerSpec]):
+    """On-prem servers keyed by cloud instance type, plus the types that have none."""
+
+    def __init__(self, servers: Mapping[str, ServerSpec], unavailable: Mapping[str, str]) -> None:
+        self._servers = MappingProxyType(dict(servers))
+        self._unavailable = MappingProxyType(dict(unavailable))
+
+    def __getitem__(self, instance_type: str) -> ServerSpec:
+        return self._servers[instance_type]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._servers)
+
+    def __len__(self) -> int:
+        return len(self._servers)
+
+    @property
+    def unavailable(self) -> Mapping[str, str]:
+        """Instance types with no on-prem equivalent, and why."""
+        return self._unavailable
+
+    def server_for(self, instance_type: str) -> ServerSpec:
+        """The server for ``instance_type``, or a :class:`PriceError` saying why there is none."""
+        if instance_type in self._servers:
+            return self._servers[instance_type]
+        if instance_type in self._unavailable:
+            raise PriceError(
+                f"hardware:servers.{instance_type}",
+                f"no on-prem equivalent for {instance_type!r}: {self._unavailable[instance_type]}",
+                "keep this pool in the cloud, or add a server for it in a hardware file",
+            )
+        raise PriceError(
+            f"hardware:servers.{instance_type}",
+            f"no on-prem server for instance type {instance_type!r}",
+            "add it under servers: in a hardware file (same schema as tco/assumptions/hardware.yaml)",
+        )
