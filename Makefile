@@ -19,6 +19,8 @@ demo: $(STAMP)
 	$(BIN)/aiplat stacks
 	@echo "== offline preview of intermediate-dev (no cloud account needed) =="
 	$(BIN)/aiplat preview --stack intermediate-dev
+	@echo "== what intermediate-prod costs and returns, before deploy =="
+	$(BIN)/aiplat tco --stack intermediate-prod
 
 test: $(STAMP)
 	$(BIN)/ruff check .
