@@ -15,6 +15,7 @@ import pulumi_aws as aws
 from components.decisions import region_code
 from components.existing_cluster import ExistingCluster, ExistingClusterArgs
 from components.gpu_cluster import GpuCluster, GpuClusterArgs
+from components.lakehouse import Lakehouse, LakehouseArgs
 from components.network import Network, NetworkArgs
 from tiers import pins
 from tiers.model import Target
@@ -52,6 +53,7 @@ class AiPlatform(pulumi.ComponentResource):
 
     def _build_aws(self, platform: ResolvedPlatform) -> None:
         self.regional: list[RegionalCluster] = []
+        self.lake: Lakehouse | None = None
         tags = {
             "aiplat:stack": platform.stack,
             "aiplat:tier": platform.tier.value,
@@ -90,6 +92,22 @@ class AiPlatform(pulumi.ComponentResource):
                 scoped,
             )
             self.regional.append(RegionalCluster(region=region, cluster=cluster))
+            # Multi-region (expert) tiers get the lake in the primary region only for now;
+            # cross-region replication of the lake is issue 6.
+            if platform.stacks.lake.enabled and region == platform.primary_region:
+                self.lake = Lakehouse(
+                    f"{regional}-lake",
+                    LakehouseArgs(
+                        stack=platform.stack,
+                        region=region,
+                        metastore=platform.stacks.lake.metastore,
+                        oidc_provider_arn=cluster.oidc_provider_arn,
+                        oidc_issuer=cluster.oidc_issuer,
+                        access_log_retention_days=platform.network.flow_log_retention_days,
+                        protect=platform.protect,
+                    ),
+                    scoped,
+                )
         primary = self.regional[0].cluster
         self.cluster_name = primary.cluster_name
         self.kubeconfig = primary.kubeconfig

@@ -67,6 +67,7 @@ class GpuCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
+    oidc_issuer: pulumi.Output[str]
     admin_role_arn: pulumi.Output[str]
     provider: k8s.Provider
 
@@ -206,12 +207,14 @@ class GpuCluster(pulumi.ComponentResource):
         self.cluster_name = cluster.name
         self.kubeconfig = pulumi.Output.secret(kubeconfig)
         self.oidc_provider_arn = oidc.arn
+        self.oidc_issuer = issuer
         self.admin_role_arn = admin_role.arn
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,
                 "kubeconfig": self.kubeconfig,
                 "oidcProviderArn": self.oidc_provider_arn,
+                "oidcIssuer": self.oidc_issuer,
                 "adminRoleArn": self.admin_role_arn,
             }
         )

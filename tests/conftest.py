@@ -23,3 +23,20 @@ def capture() -> Callable[[str, bool], Capture]:
         return _cache[key]
 
     return run
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
+    """``cli(*argv)``: run ``aiplat`` in-process; returns (exit code, stdout, stderr).
+    AIPLAT_DEBUG is cleared so bad input shows as it does to users."""
+    from aiplat.cli.main import run
+
+    monkeypatch.delenv("AIPLAT_DEBUG", raising=False)
+
+    def invoke(*argv: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exited:
+            run(list(argv))
+        out, err = capsys.readouterr()
+        return exited.value.code or 0, out, err
+
+    return invoke

@@ -12,15 +12,8 @@ from aiplat.cli.main import run
 from aiplat.stackfiles import stack_names
 
 
-def invoke(capsys, *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        run(list(argv))
-    out, err = capsys.readouterr()
-    return exited.value.code or 0, out, err
-
-
-def test_tiers_as_json_lists_every_aspect_for_the_four_tiers(capsys):
-    code, out, _ = invoke(capsys, "tiers", "--format", "json")
+def test_tiers_as_json_lists_every_aspect_for_the_four_tiers(cli):
+    code, out, _ = cli("tiers", "--format", "json")
     rows = json.loads(out)
     assert code == 0
     assert set(rows[0]) == {"aspect", "poc", "intermediate", "advanced", "expert"}
@@ -29,16 +22,16 @@ def test_tiers_as_json_lists_every_aspect_for_the_four_tiers(capsys):
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "md"])
-def test_stacks_renders_every_stack_in_each_format(capsys, fmt):
-    code, out, _ = invoke(capsys, "stacks", "--format", fmt)
+def test_stacks_renders_every_stack_in_each_format(cli, fmt):
+    code, out, _ = cli("stacks", "--format", fmt)
     assert code == 0
     for name in stack_names():
         assert name in out
 
 
 @pytest.mark.parametrize("stack", stack_names())
-def test_preview_json_lists_every_resource_with_the_documented_keys(capsys, stack):
-    code, out, err = invoke(capsys, "preview", "--stack", stack, "--format", "json")
+def test_preview_json_lists_every_resource_with_the_documented_keys(cli, stack):
+    code, out, err = cli("preview", "--stack", stack, "--format", "json")
     resources = json.loads(out)
     assert code == 0, err
     assert resources
@@ -46,8 +39,8 @@ def test_preview_json_lists_every_resource_with_the_documented_keys(capsys, stac
         assert {"urn", "type", "name", "parent", "inputs"} <= set(resource)
 
 
-def test_preview_markdown_shows_the_component_tree_and_node_pools(capsys):
-    code, out, _ = invoke(capsys, "preview", "--stack", "intermediate-prod", "--format", "md")
+def test_preview_markdown_shows_the_component_tree_and_node_pools(cli):
+    code, out, _ = cli("preview", "--stack", "intermediate-prod", "--format", "md")
     assert code == 0
     assert out.startswith("# Offline preview: intermediate-prod")
     assert "**aiplat-use1** `aiplat:cluster:GpuCluster`" in out
@@ -58,9 +51,9 @@ def test_preview_markdown_shows_the_component_tree_and_node_pools(capsys):
     assert "| nvidia-device-plugin | nvidia-device-plugin | 0.20.0 |" in out
 
 
-def test_preview_table_writes_to_a_file_with_out(capsys, tmp_path):
+def test_preview_table_writes_to_a_file_with_out(cli, tmp_path):
     target = tmp_path / "preview.txt"
-    code, out, _ = invoke(capsys, "preview", "-s", "poc-dev", "-o", str(target))
+    code, out, _ = cli("preview", "-s", "poc-dev", "-o", str(target))
     assert code == 0 and out == ""
     assert "aiplat-use1-training" in target.read_text()
 
@@ -99,11 +92,11 @@ BAD_INPUT = {
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUT))
-def test_bad_input_gets_one_error_line_and_exit_code_one(capsys, tmp_path, monkeypatch, case):
+def test_bad_input_gets_one_error_line_and_exit_code_one(cli, tmp_path, monkeypatch, case):
     monkeypatch.delenv("AIPLAT_DEBUG", raising=False)
     body, expected = BAD_INPUT[case]
     stack = "nope" if body is None else write_stack(tmp_path, "bad", body)
-    code, out, err = invoke(capsys, "preview", "--stack", stack)
+    code, out, err = cli("preview", "--stack", stack)
     assert code == 1
     assert out == ""
     assert err.count("\n") == 1 and "Traceback" not in err

@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from aiplat.cli.main import run
-
 JSON_KEYS = {
     "stack",
     "currency",
@@ -27,15 +25,8 @@ JSON_KEYS = {
 }
 
 
-def invoke(capsys, *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        run(list(argv))
-    out, err = capsys.readouterr()
-    return exited.value.code or 0, out, err
-
-
-def test_tco_json_has_every_documented_key_and_sourced_cost_lines(capsys):
-    code, out, err = invoke(capsys, "tco", "--stack", "poc-staging", "--format", "json")
+def test_tco_json_has_every_documented_key_and_sourced_cost_lines(cli):
+    code, out, err = cli("tco", "--stack", "poc-staging", "--format", "json")
     assert code == 0, err
     report = json.loads(out)
     assert set(report) >= JSON_KEYS
@@ -47,9 +38,8 @@ def test_tco_json_has_every_documented_key_and_sourced_cost_lines(capsys):
     )
 
 
-def test_years_and_discount_rate_override_the_scenario(capsys):
-    _, out, _ = invoke(
-        capsys,
+def test_years_and_discount_rate_override_the_scenario(cli):
+    _, out, _ = cli(
         "tco",
         "--scenario",
         "seed-central",
@@ -66,14 +56,14 @@ def test_years_and_discount_rate_override_the_scenario(capsys):
 
 
 @pytest.mark.parametrize("fmt", ["table", "md", "csv"])
-def test_tco_renders_in_every_format(capsys, fmt):
-    code, out, _ = invoke(capsys, "tco", "--scenario", "seed-central", "--format", fmt)
+def test_tco_renders_in_every_format(cli, fmt):
+    code, out, _ = cli("tco", "--scenario", "seed-central", "--format", fmt)
     assert code == 0
     assert "2400000" in out.replace(",", "") or "2,400,000" in out
 
 
-def test_compare_shows_cloud_against_on_prem_for_one_stack(capsys):
-    code, out, _ = invoke(capsys, "tco", "compare", "intermediate-prod", "-f", "json")
+def test_compare_shows_cloud_against_on_prem_for_one_stack(cli):
+    code, out, _ = cli("tco", "compare", "intermediate-prod", "-f", "json")
     rows = json.loads(out)
     assert code == 0
     assert rows[0]["metric"] == "TCO total (USD)"
@@ -86,7 +76,7 @@ def write(tmp_path, name: str, body: str) -> str:
     return str(path)
 
 
-def test_bad_inputs_each_get_one_line_and_exit_one(capsys, tmp_path, monkeypatch):
+def test_bad_inputs_each_get_one_line_and_exit_one(cli, tmp_path, monkeypatch):
     monkeypatch.delenv("AIPLAT_DEBUG", raising=False)
     negative = write(
         tmp_path,
@@ -112,7 +102,7 @@ def test_bad_inputs_each_get_one_line_and_exit_one(capsys, tmp_path, monkeypatch
         ): "colour: unknown key",
     }
     for argv, expected in cases.items():
-        code, out, err = invoke(capsys, *argv)
+        code, out, err = cli(*argv)
         assert code == 1, argv
         assert out == "" and err.count("\n") == 1 and "Traceback" not in err, argv
         assert expected in err, (argv, err)

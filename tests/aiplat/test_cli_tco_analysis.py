@@ -6,19 +6,9 @@ import json
 
 import pytest
 
-from aiplat.cli.main import run
 
-
-def invoke(capsys, *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        run(list(argv))
-    out, err = capsys.readouterr()
-    return exited.value.code or 0, out, err
-
-
-def test_sensitivity_reports_a_tornado_and_the_design_sweeps_and_writes_charts(capsys, tmp_path):
-    code, out, err = invoke(
-        capsys,
+def test_sensitivity_reports_a_tornado_and_the_design_sweeps_and_writes_charts(cli, tmp_path):
+    code, out, err = cli(
         "tco",
         "sensitivity",
         "--scenario",
@@ -43,9 +33,8 @@ def test_sensitivity_reports_a_tornado_and_the_design_sweeps_and_writes_charts(c
     assert all((tmp_path / name).stat().st_size > 1000 for name in written)
 
 
-def test_breakeven_of_the_revenue_uplift_brings_npv_to_zero(capsys):
-    code, out, _ = invoke(
-        capsys,
+def test_breakeven_of_the_revenue_uplift_brings_npv_to_zero(cli):
+    code, out, _ = cli(
         "tco",
         "breakeven",
         "--scenario",
@@ -62,9 +51,8 @@ def test_breakeven_of_the_revenue_uplift_brings_npv_to_zero(capsys):
     assert uplift == pytest.approx(0.03 * (1 - 7_539_519.16 / (4.5e6 * 2.4868519909)), rel=1e-6)
 
 
-def test_a_two_way_sweep_gives_a_grid(capsys):
-    code, out, _ = invoke(
-        capsys,
+def test_a_two_way_sweep_gives_a_grid(cli):
+    code, out, _ = cli(
         "tco",
         "sweep",
         "--scenario",
@@ -85,7 +73,7 @@ def test_a_two_way_sweep_gives_a_grid(capsys):
     assert rows[1]["0.03"] == pytest.approx(7_539_519.16, abs=0.01)  # the seed's own point
 
 
-def test_montecarlo_is_seeded_and_reports_the_documented_keys(capsys):
+def test_montecarlo_is_seeded_and_reports_the_documented_keys(cli):
     argv = (
         "tco",
         "montecarlo",
@@ -98,8 +86,8 @@ def test_montecarlo_is_seeded_and_reports_the_documented_keys(capsys):
         "-f",
         "json",
     )
-    _, first, _ = invoke(capsys, *argv)
-    _, second, _ = invoke(capsys, *argv)
+    _, first, _ = cli(*argv)
+    _, second, _ = cli(*argv)
     report = json.loads(first)
     assert first == second
     for key in (
@@ -157,8 +145,8 @@ def test_montecarlo_is_seeded_and_reports_the_documented_keys(capsys):
         ),
     ],
 )
-def test_bad_analysis_input_gets_one_line_and_exit_one(capsys, monkeypatch, argv, expected):
+def test_bad_analysis_input_gets_one_line_and_exit_one(cli, monkeypatch, argv, expected):
     monkeypatch.delenv("AIPLAT_DEBUG", raising=False)
-    code, out, err = invoke(capsys, *argv)
+    code, out, err = cli(*argv)
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and expected in err and "fix: " in err
