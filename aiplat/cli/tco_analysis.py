@@ -8,22 +8,8 @@ from typing import Annotated
 import typer
 
 from aiplat.cli.common import FormatOption, OutOption, emit, emit_tables
+from aiplat.cli.tco_options import ChartOpt, MetricOpt, RateOpt, ScenarioOpt, StackOpt, YearsOpt
 from aiplat.render import OutputFormat, Table, to_json
-
-StackOpt = Annotated[
-    str | None, typer.Option("--stack", "-s", help="Stack name or Pulumi.<stack>.yaml path.")
-]
-ScenarioOpt = Annotated[
-    str | None, typer.Option("--scenario", help="Built-in scenario or a scenario file.")
-]
-YearsOpt = Annotated[int | None, typer.Option("--years", min=1, max=30, help="Horizon in years.")]
-RateOpt = Annotated[float | None, typer.Option("--discount-rate", help="Discount rate, e.g. 0.10.")]
-ChartOpt = Annotated[
-    Path | None, typer.Option("--chart", file_okay=False, help="Write charts (PNG, SVG) here.")
-]
-MetricOpt = Annotated[
-    str, typer.Option("--metric", help="npv, irr, payback, discounted_payback, tco or roi.")
-]
 
 
 def _model(stack, scenario, years, discount_rate):
