@@ -37,6 +37,7 @@ fmt: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/cli_startup.py
 	$(BIN)/python benchmarks/bench_tco.py
+	$(BIN)/python benchmarks/bench_lake.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

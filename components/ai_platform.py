@@ -15,6 +15,7 @@ import pulumi_aws as aws
 from components.decisions import region_code
 from components.existing_cluster import ExistingCluster, ExistingClusterArgs
 from components.gpu_cluster import GpuCluster, GpuClusterArgs
+from components.lake_onprem import OnPremLake, OnPremLakeArgs
 from components.lakehouse import Lakehouse, LakehouseArgs
 from components.network import Network, NetworkArgs
 from tiers import pins
@@ -124,6 +125,21 @@ class AiPlatform(pulumi.ComponentResource):
             ),
             pulumi.ResourceOptions(parent=self),
         )
+        self.lake_onprem: OnPremLake | None = None
+        if platform.stacks.lake.enabled:
+            self.lake_onprem = OnPremLake(
+                f"{self._name}-lake",
+                OnPremLakeArgs(
+                    environment=platform.environment,
+                    lake_size_tb=platform.lake_size_tb,
+                    object_store=pins.SEAWEEDFS,
+                    postgres_operator=pins.CLOUDNATIVE_PG,
+                    postgres=pins.CLOUDNATIVE_PG_CLUSTER,
+                    catalog=pins.POLARIS,
+                    protect=platform.protect,
+                ),
+                pulumi.ResourceOptions(parent=self, provider=cluster.provider),
+            )
         self.cluster_name = pulumi.Output.from_input(platform.kube_context or "existing-cluster")
         self.kubeconfig = pulumi.Output.from_input(None)
         self.kubernetes = cluster.provider

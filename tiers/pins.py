@@ -41,3 +41,38 @@ NVIDIA_DEVICE_PLUGIN = ChartPin(
     version="0.20.0",
     source="NVIDIA/k8s-device-plugin release 0.20.0 (2026-08-19)",
 )
+
+# The on-prem lake (target kubernetes): object store, Postgres and Iceberg REST catalog.
+SEAWEEDFS = ChartPin(
+    chart="seaweedfs",
+    repository="https://seaweedfs.github.io/seaweedfs/helm",
+    version="4.44.0",
+    source=(
+        "seaweedfs/seaweedfs k8s/charts/seaweedfs/Chart.yaml at cc8364a0 (2026-08-22): "
+        "version 4.44.0, appVersion 4.44 (read from git; the newest helm-* tag stored is older)"
+    ),
+)
+CLOUDNATIVE_PG = ChartPin(
+    chart="cloudnative-pg",
+    repository="https://cloudnative-pg.github.io/charts",
+    version="0.29.0",
+    source=(
+        "cloudnative-pg/charts charts/cloudnative-pg/Chart.yaml at b21ad2da (2026-07-20): "
+        "version 0.29.0, appVersion 1.30.0"
+    ),
+)
+CLOUDNATIVE_PG_CLUSTER = ChartPin(
+    chart="cluster",
+    repository="https://cloudnative-pg.github.io/charts",
+    version="0.8.1",
+    source="cloudnative-pg/charts charts/cluster/Chart.yaml at b21ad2da and tag cluster-v0.8.1",
+)
+POLARIS = ChartPin(
+    chart="polaris",
+    repository="https://downloads.apache.org/polaris/helm-chart",
+    version="1.7.0",
+    source=(
+        "apache/polaris helm/polaris/Chart.yaml at tag apache-polaris-1.7.0 (version and "
+        "appVersion 1.7.0); repository from ../shared/reference/component-versions.md"
+    ),
+)

@@ -159,8 +159,13 @@ def ingest(
     file: Annotated[Path, typer.Argument(help="A .csv or .parquet file.")],
     table: TableArg,
     batch_rows: Annotated[
-        int, typer.Option("--batch-rows", min=1, help="Rows per batch.")
-    ] = 50_000,
+        int | None,
+        typer.Option(
+            "--batch-rows",
+            min=1,
+            help="Append in batches of this many rows, one snapshot each (default: one append).",
+        ),
+    ] = None,
     catalog: CatalogOpt = CatalogKind.SQL,
     prop: PropertyOpt = None,
     warehouse: WarehouseOpt = None,

@@ -11,7 +11,7 @@ from typing import Any
 from aiplat.lake.ops import Progress, _committing, load_table
 from tiers.errors import SpecError
 
-DEFAULT_BATCH_ROWS = 50_000
+DEFAULT_BATCH_ROWS = 50_000  # the CLI's --batch-rows; ingest() itself defaults to one append
 
 
 # ---- ingest ------------------------------------------------------------------------------
@@ -113,23 +113,31 @@ def ingest(
     catalog: Any,
     path: Path,
     name: str,
-    batch_rows: int = DEFAULT_BATCH_ROWS,
+    batch_rows: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Append a CSV or Parquet file to a table, in batches, in one atomic commit."""
+    """Append a CSV or Parquet file to a table, in batches, in one atomic commit.
+
+    Each batch of ``batch_rows`` rows (the last may be shorter) makes one snapshot; all of
+    them are committed together or not at all. ``batch_rows=None`` (the default) appends
+    the whole file as one snapshot, which is much faster for large files: every snapshot
+    in a transaction copies the table metadata, and each append writes its own files. ``progress(done, total)`` is called with 0 once the file
+    is read and conformed, then after each batch is appended.
+    """
     table = load_table(catalog, name)
     data = conform(read_file(Path(path)), table, name)
     total = data.num_rows
     if progress:
         progress(0, total)
     if total:
+        step = total if batch_rows is None else max(1, batch_rows)
         with _committing(name, f"ingest of {Path(path).name}"), table.transaction() as tx:
-            done = 0
-            for batch in data.to_batches(max_chunksize=max(1, batch_rows)):
-                tx.append(data.from_batches([batch], schema=data.schema))
-                done += batch.num_rows
+            for done in range(0, total, step):
+                # A zero-copy slice, so a batch is exactly ``step`` rows whatever the
+                # file's row groups (``to_batches`` would also split at chunk boundaries).
+                tx.append(data.slice(done, step))
                 if progress:
-                    progress(done, total)
+                    progress(min(done + step, total), total)
         table = table.refresh()
     current = table.current_snapshot()
     return {
