@@ -38,9 +38,7 @@ def scenario_and_tco(stack: str | None, options: TcoOptions) -> tuple[Scenario, 
         raise SpecError(
             "--stack/--scenario", "nothing to price", "give --stack NAME or --scenario NAME|FILE"
         )
-    scenario = load_scenario(options.scenario)
-    changes = {"years": options.years, "discount_rate": options.discount_rate}
-    merged = Scenario.model_validate(
-        scenario.model_dump() | {k: v for k, v in changes.items() if v is not None}
+    scenario = load_scenario(options.scenario).with_overrides(
+        years=options.years, discount_rate=options.discount_rate
     )
-    return merged, scenario_tco(merged)
+    return scenario, scenario_tco(scenario)

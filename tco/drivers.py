@@ -36,7 +36,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from tco import finance
-from tco.results import TcoResult
+from tco.results import (
+    TcoResult,
+    annualise_half_year,
+    half_year_grid,
+    irr_roots_for,
+    times_for,
+)
 from tco.scenario import Scenario, Timing
 from tiers.errors import SpecError
 
@@ -110,12 +116,6 @@ def baselines(scenario: Scenario, result: TcoResult) -> dict[str, float]:
     return out
 
 
-def times_for(years: int, timing: Timing) -> Array:
-    """When each year's flow falls: ``[0, 1, ..., N]`` or ``[0, 0.5, ..., N - 0.5]``."""
-    shift = 0.5 if timing is Timing.MID_YEAR else 0.0
-    return np.array([0.0, *(t - shift for t in range(1, years + 1))])
-
-
 @dataclass(frozen=True)
 class Outcome:
     """Cash flows of ``N`` driver samples and their metrics (all arrays have ``N`` rows).
@@ -153,10 +153,8 @@ class Outcome:
         half-year grid and annualised, :math:`(1 + r_{1/2})^2 - 1`, as :mod:`tco.results`."""
         if self.timing is not Timing.MID_YEAR:
             return finance.irr(self.flows)
-        grid = np.zeros((self.flows.shape[0], round(self.times[-1] * 2) + 1))
-        grid[:, np.rint(self.times * 2).astype(int)] = self.flows
-        half = finance.irr(grid)
-        return finance.IrrResult(np.expm1(2 * np.log1p(half.rate)), half.status)
+        half = finance.irr(half_year_grid(self.flows, self.times))
+        return finance.IrrResult(annualise_half_year(half.rate), half.status)
 
     def payback(self) -> Array:
         """Simple payback in years (:func:`tco.finance.payback`); NaN = never."""
@@ -302,12 +300,7 @@ class LinearModel:
         if out.flows.shape[0] != 1:
             raise SpecError("values", "evaluate_point takes one point", "pass scalars")
         flows = out.flows[0]
-        if self.timing is Timing.MID_YEAR:
-            grid = np.zeros(round(out.times[-1] * 2) + 1)
-            grid[np.rint(out.times * 2).astype(int)] = flows
-            roots = tuple((1 + r) ** 2 - 1 for r in finance.irr_roots(grid))
-        else:
-            roots = tuple(finance.irr_roots(flows))
+        roots = irr_roots_for(flows, out.times, self.timing)
 
         def maybe(x: float) -> float | None:
             return None if np.isnan(x) else float(x)

@@ -162,7 +162,7 @@ def evaluate(
     costs = by_year([(c.year, c.amount_usd) for c in cost_lines], years)
     income = by_year([(b.year, b.amount_usd) for b in gains], years)
     flows = income - costs
-    times = _times(years, timing)
+    times = times_for(years, timing)
     metrics = _metrics(flows, discount_rate, times, timing)
     return TcoResult(
         scenario=scenario,
@@ -179,21 +179,38 @@ def evaluate(
     )
 
 
-def _times(years: int, timing: Timing) -> np.ndarray:
+def times_for(years: int, timing: Timing) -> np.ndarray:
+    """When each year's flow falls: ``[0, 1, ..., N]`` or ``[0, 0.5, ..., N - 0.5]``."""
     shift = 0.5 if timing is Timing.MID_YEAR else 0.0
     return np.array([0.0, *(t - shift for t in range(1, years + 1))])
 
 
+def half_year_grid(flows: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Flows (1-D, or rows of a 2-D array) placed on a half-year grid, where every
+    year-end or mid-year flow falls on a whole period."""
+    flows = np.asarray(flows)
+    grid = np.zeros((*flows.shape[:-1], round(times[-1] * 2) + 1))
+    grid[..., np.rint(times * 2).astype(int)] = flows
+    return grid
+
+
+def annualise_half_year(rate):
+    """A half-year rate as a yearly one: ``(1 + r)^2 - 1``."""
+    return np.expm1(2 * np.log1p(rate))
+
+
+def irr_roots_for(flows: np.ndarray, times: np.ndarray, timing: Timing) -> tuple[float, ...]:
+    """Every IRR of one series; mid-year flows are solved on a half-year grid, annualised."""
+    if timing is Timing.MID_YEAR:
+        return tuple(
+            float(annualise_half_year(r)) for r in finance.irr_roots(half_year_grid(flows, times))
+        )
+    return tuple(finance.irr_roots(flows))
+
+
 def _metrics(flows: np.ndarray, rate: float, times: np.ndarray, timing: Timing) -> dict[str, Any]:
     npv = float(np.sum(flows / (1 + rate) ** times))
-    if timing is Timing.MID_YEAR:
-        # on a half-year grid every flow falls on a whole period: solve there, annualise
-        grid = np.zeros(int(times[-1] * 2) + 1)
-        for flow, t in zip(flows, times, strict=True):
-            grid[round(t * 2)] += flow
-        roots = tuple((1 + r) ** 2 - 1 for r in finance.irr_roots(grid))
-    else:
-        roots = tuple(finance.irr_roots(flows))
+    roots = irr_roots_for(flows, times, timing)
     irr = roots[0] if len(roots) == 1 else None
     try:
         mirr = float(finance.mirr(flows, rate, rate))

@@ -94,6 +94,12 @@ class Scenario(_Frozen):
             raise ValueError(f"discount rate must be > -100% (got {value:.2%})")
         return value
 
+    def with_overrides(self, **changes: object) -> Scenario:
+        """This scenario with every change that is not ``None`` applied, validated again
+        (so a bad override is refused like a bad file)."""
+        given = {key: value for key, value in changes.items() if value is not None}
+        return Scenario.model_validate(self.model_dump() | given) if given else self
+
     def fixed_lines(self) -> list[CostLine]:
         return [line for cost in self.costs for line in cost.lines(self.years)]
 

@@ -62,13 +62,9 @@ def stack_scenario(platform: ResolvedPlatform, options: TcoOptions) -> Scenario:
     deployment = options.deployment or (
         Deployment.CLOUD if platform.target is Target.AWS else Deployment.ONPREM
     )
-    changes = {
-        "years": options.years,
-        "discount_rate": options.discount_rate,
-        "deployment": deployment,
-    }
-    merged = scenario.model_dump() | {k: v for k, v in changes.items() if v is not None}
-    return Scenario.model_validate(merged)
+    return scenario.with_overrides(
+        years=options.years, discount_rate=options.discount_rate, deployment=deployment
+    )
 
 
 def stack_tco(
