@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
 
+from components import lake_access
+from components.cluster_services import ClusterServices, ClusterServicesArgs
 from components.decisions import region_code
 from components.existing_cluster import ExistingCluster, ExistingClusterArgs
-from components.gpu_cluster import GpuCluster, GpuClusterArgs
 from components.lake_onprem import OnPremLake, OnPremLakeArgs
-from components.lakehouse import Lakehouse, LakehouseArgs
-from components.network import Network, NetworkArgs
+from components.regional_platform import RegionalPlatform, RegionalPlatformArgs
 from tiers import pins
 from tiers.model import Target
 from tiers.resolve import ResolvedPlatform
@@ -26,12 +25,6 @@ from tiers.resolve import ResolvedPlatform
 @dataclass(frozen=True, kw_only=True)
 class AiPlatformArgs:
     platform: ResolvedPlatform
-
-
-@dataclass(frozen=True, kw_only=True)
-class RegionalCluster:
-    region: str
-    cluster: GpuCluster
 
 
 class AiPlatform(pulumi.ComponentResource):
@@ -53,66 +46,27 @@ class AiPlatform(pulumi.ComponentResource):
         self.register_outputs({"clusterName": self.cluster_name, "kubeconfig": self.kubeconfig})
 
     def _build_aws(self, platform: ResolvedPlatform) -> None:
-        self.regional: list[RegionalCluster] = []
-        self.lake: Lakehouse | None = None
         tags = {
             "aiplat:stack": platform.stack,
             "aiplat:tier": platform.tier.value,
             "aiplat:environment": platform.environment.value,
             "managed-by": "pulumi",
         }
-        for region in platform.regions:
-            code = region_code(region)
-            regional = f"{self._name}-{code}"
-            provider = aws.Provider(
-                regional,
-                region=region,
-                default_tags={"tags": tags},
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            scoped = pulumi.ResourceOptions(parent=self, providers={"aws": provider})
-            network = Network(regional, NetworkArgs(plan=platform.network), scoped)
-            cluster = GpuCluster(
-                regional,
-                GpuClusterArgs(
-                    cluster_name=f"aiplat-{platform.stack}-{code}",
-                    region=region,
-                    kubernetes_version=platform.kubernetes_version,
-                    node_release_version=platform.node_release_version,
-                    vpc_id=network.vpc_id,
-                    private_subnet_ids=network.private_subnet_ids,
-                    efa_subnet_id=network.first_private_subnet_id,
-                    system_pool=platform.system_pool,
-                    gpu_pools=platform.gpu_pools,
-                    admin_role_arns=platform.admin_role_arns,
-                    public_access_cidrs=platform.public_access_cidrs,
-                    log_retention_days=platform.network.flow_log_retention_days,
-                    protect=platform.protect,
-                    device_plugin=pins.NVIDIA_DEVICE_PLUGIN if platform.device_plugin else None,
+        self.regions = [
+            RegionalPlatform(
+                f"{self._name}-{region_code(region)}",
+                RegionalPlatformArgs(
+                    platform=platform, region=region, code=region_code(region), tags=tags
                 ),
-                scoped,
+                pulumi.ResourceOptions(parent=self),
             )
-            self.regional.append(RegionalCluster(region=region, cluster=cluster))
-            # Multi-region (expert) tiers get the lake in the primary region only for now;
-            # cross-region replication of the lake is issue 6.
-            if platform.stacks.lake.enabled and region == platform.primary_region:
-                self.lake = Lakehouse(
-                    f"{regional}-lake",
-                    LakehouseArgs(
-                        stack=platform.stack,
-                        region=region,
-                        metastore=platform.stacks.lake.metastore,
-                        oidc_provider_arn=cluster.oidc_provider_arn,
-                        oidc_issuer=cluster.oidc_issuer,
-                        access_log_retention_days=platform.network.flow_log_retention_days,
-                        protect=platform.protect,
-                    ),
-                    scoped,
-                )
-        primary = self.regional[0].cluster
-        self.cluster_name = primary.cluster_name
-        self.kubeconfig = primary.kubeconfig
-        self.kubernetes = primary.provider
+            for region in platform.regions
+        ]
+        primary = self.regions[0]
+        self.lake = primary.lake
+        self.cluster_name = primary.cluster.cluster_name
+        self.kubeconfig = primary.cluster.kubeconfig
+        self.kubernetes = primary.cluster.provider
 
     def _build_existing(self, platform: ResolvedPlatform) -> None:
         cluster = ExistingCluster(
@@ -140,6 +94,16 @@ class AiPlatform(pulumi.ComponentResource):
                 ),
                 pulumi.ResourceOptions(parent=self, provider=cluster.provider),
             )
+        self.services = ClusterServices(
+            f"{self._name}-services",
+            ClusterServicesArgs(
+                platform=platform,
+                region=None,
+                primary=True,
+                lake=lake_access.from_onprem(self.lake_onprem) if self.lake_onprem else None,
+            ),
+            pulumi.ResourceOptions(parent=self, providers={"kubernetes": cluster.provider}),
+        )
         self.cluster_name = pulumi.Output.from_input(platform.kube_context or "existing-cluster")
         self.kubeconfig = pulumi.Output.from_input(None)
         self.kubernetes = cluster.provider

@@ -36,8 +36,9 @@ def children(cap, type_):
 def test_the_lake_sits_under_the_platform_in_the_primary_region_only(capture):
     cap = capture("expert-prod", False)
     lake = lake_of(cap)
-    (platform,) = cap.of_type("aiplat:platform:AiPlatform")
-    assert lake.parent == platform.urn
+    regional = {r.name: r.urn for r in cap.of_type("aiplat:platform:RegionalPlatform")}
+    assert set(regional) == {"aiplat-use1", "aiplat-eun1"}
+    assert lake.parent == regional["aiplat-use1"]
     assert lake.name == "aiplat-use1-lake"
     regions = {r.inputs["region"] for r in cap.of_type("pulumi:providers:aws")}
     assert len(regions) > 1, "expert spans regions"
@@ -175,7 +176,8 @@ def test_the_preview_tree_shows_the_lake_under_the_platform(capsys):
         run(["preview", "--stack", "intermediate-dev", "--format", "md"])
     out = capsys.readouterr().out
     assert (exited.value.code or 0) == 0
-    assert "\n  - **aiplat-use1-lake** `aiplat:lake:Lakehouse`" in out  # a child of AiPlatform
+    # a child of the primary region's RegionalPlatform, itself a child of AiPlatform
+    assert "\n    - **aiplat-use1-lake** `aiplat:lake:Lakehouse`" in out
 
 
 def docs_list(value) -> list:
