@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from aiplat.harness import Capture, CapturedResource, run_program
 from aiplat.render import Table
 from aiplat.stackfiles import StackFile
+from aiplat.summary import platform_summary
 from tiers.model import Target
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -64,6 +65,11 @@ class PreviewReport:
             ["protected (prod stateful)", sum(r.protect for r in self.resources)],
         ]
         return Table(f"Preview of {self.stack.name}", ["setting", "value"], rows)
+
+    def services(self) -> Table:
+        """What the stack turns on, part by part (from the resolved spec)."""
+        rows = [[part, value] for part, value in platform_summary(self.stack.resolve())]
+        return Table("Platform services", ["part", "setting"], rows)
 
     def node_pools(self) -> Table:
         rows = []
@@ -132,7 +138,14 @@ class PreviewReport:
         return Table("Resources by type", ["type", "count"], rows)
 
     def tables(self) -> list[Table]:
-        tables = [self.summary(), self.clusters(), self.node_pools(), self.charts(), self.counts()]
+        tables = [
+            self.summary(),
+            self.services(),
+            self.clusters(),
+            self.node_pools(),
+            self.charts(),
+            self.counts(),
+        ]
         return [t for t in tables if t.rows]
 
 
