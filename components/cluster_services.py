@@ -19,15 +19,29 @@ from tiers.resolve import ResolvedPlatform
 
 
 @dataclass(frozen=True, kw_only=True)
+class RegionNetwork:
+    """The region's VPC, for managed AWS services placed beside the cluster (MSK,
+    ElastiCache): private subnets only; access allowed from ``vpc_cidr``."""
+
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: pulumi.Input[list[str]]
+    vpc_cidr: str
+    zones: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class ClusterServicesArgs:
     platform: ResolvedPlatform
     region: str | None  # None on a cluster the user brings
     primary: bool  # the primary region's cluster (holds the catalog); True on-prem
     lake: LakeAccess | None
+    network: RegionNetwork | None = None  # AWS only
 
     def __post_init__(self) -> None:
         if (self.platform.target is Target.AWS) != (self.region is not None):
             raise ValueError("region is required on AWS and must be None on a cluster you bring")
+        if (self.network is not None) != (self.region is not None):
+            raise ValueError("network is required on AWS and must be None on a cluster you bring")
 
 
 class ClusterServices(pulumi.ComponentResource):

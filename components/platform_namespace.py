@@ -22,6 +22,10 @@ from components.hardening import GPU_RESOURCE
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 API_SERVER_PORTS = (443, 6443)
 MESH_INJECTION_LABEL = "istio-injection"
+# The only namespaces allowed Pod Security "privileged": the mesh's own system namespace (Istio
+# CNI's node agent runs there) and the node agents that must read the host (Prometheus node
+# exporter, NVIDIA DCGM exporter). Everything else is restricted or baseline (K8S-02).
+PRIVILEGED_NAMESPACES = frozenset({"istio-system", "node-agents"})
 
 
 class PodSecurity(StrEnum):
@@ -111,6 +115,15 @@ class PlatformNamespaceArgs:
             raise ValueError(f"namespace {self.namespace!r} is not a DNS-1123 label")
         if self.namespace in {"default", "kube-system", "kube-public"}:
             raise ValueError(f"namespace {self.namespace!r} is reserved; use a dedicated one")
+        if (
+            self.pod_security is PodSecurity.PRIVILEGED
+            and self.namespace not in PRIVILEGED_NAMESPACES
+        ):
+            allowed = ", ".join(sorted(PRIVILEGED_NAMESPACES))
+            raise ValueError(
+                f"namespace {self.namespace}: Pod Security 'privileged' is allowed only for "
+                f"{allowed}; use baseline or restricted"
+            )
         names = [a.name for a in self.allows]
         if len(set(names)) != len(names):
             raise ValueError(f"namespace {self.namespace}: network allow names must be unique")

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import lake_access
-from components.cluster_services import ClusterServices, ClusterServicesArgs
+from components.cluster_services import ClusterServices, ClusterServicesArgs, RegionNetwork
 from components.gpu_cluster import GpuCluster, GpuClusterArgs
 from components.lakehouse import Lakehouse, LakehouseArgs
 from components.network import Network, NetworkArgs
@@ -101,7 +101,16 @@ class RegionalPlatform(pulumi.ComponentResource):
         self.services = ClusterServices(
             f"{name}-services",
             ClusterServicesArgs(
-                platform=platform, region=args.region, primary=args.primary, lake=access
+                platform=platform,
+                region=args.region,
+                primary=args.primary,
+                lake=access,
+                network=RegionNetwork(
+                    vpc_id=network.vpc_id,
+                    private_subnet_ids=network.private_subnet_ids,
+                    vpc_cidr=platform.network.vpc_cidr,
+                    zones=tuple(network.zones),
+                ),
             ),
             pulumi.ResourceOptions(
                 parent=self,
