@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import runpy
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,17 +239,29 @@ def config_strings(values: Mapping[str, Any]) -> dict[str, str]:
 def run_program(stack: str, config: Mapping[str, Any], *, preview: bool) -> Capture:
     """Run ``__main__.py`` for ``stack`` with ``config`` (``aiplat:`` keys, namespace
     stripped) under mocks, and return what it registered and exported."""
-    mocks = CloudMocks()
-    monitor = CapturingMonitor(mocks)
-    settings.ROOT.set(None)
-    runtime_config.set_all_config(config_strings(config), [])
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
-    settings.SETTINGS.rpc_manager.clear()
-    settings.SETTINGS.outputs.clear()
 
     def program() -> None:
         runpy.run_path(str(PROGRAM), run_name="__main__")
 
+    return run_function(stack, program, config=config, preview=preview)
+
+
+def run_function(
+    stack: str,
+    program: Callable[[], None],
+    *,
+    config: Mapping[str, Any] | None = None,
+    preview: bool,
+) -> Capture:
+    """Run ``program`` (any Pulumi code: the real program, or one component for a unit
+    test) under the same mocks and capture, and return what it registered and exported."""
+    mocks = CloudMocks()
+    monitor = CapturingMonitor(mocks)
+    settings.ROOT.set(None)
+    runtime_config.set_all_config(config_strings(config or {}), [])
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
     try:
         _sync_await(run_pulumi_func(program))
     except pulumi.RunError as exc:  # the program's own clean failure (bad config)

@@ -182,7 +182,11 @@ def _validator(directory: str, group: str, version: str, kind: str) -> Any | Non
     if schema is None:
         return None
     strict = _strict(copy.deepcopy(schema))
-    strict.setdefault("properties", {})["metadata"] = {"type": "object"}
+    root = strict.setdefault("properties", {})
+    # Some CRDs (Istio's) leave the object's envelope out of their schema.
+    root["metadata"] = {"type": "object"}
+    root.setdefault("apiVersion", {"type": "string"})
+    root.setdefault("kind", {"type": "string"})
     return Draft7Validator(strict)
 
 
