@@ -183,6 +183,9 @@ def _validator(directory: str, group: str, version: str, kind: str) -> Any | Non
         return None
     strict = _strict(copy.deepcopy(schema))
     strict.setdefault("properties", {})["metadata"] = {"type": "object"}
+    # Some upstream schemas (Istio's) leave out apiVersion and kind; every object has them.
+    for field in ("apiVersion", "kind"):
+        strict["properties"].setdefault(field, {"type": "string"})
     return Draft7Validator(strict)
 
 
