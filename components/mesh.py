@@ -25,6 +25,7 @@ from components.platform_namespace import (
     Quota,
 )
 from components.values import cert_manager, istio
+from components.values.quota import daemon_quota
 from tiers import pins
 
 # For the namespaces of meshed workloads: sidecars fetch config and certificates from istiod.
@@ -43,16 +44,6 @@ def control_plane_replicas(system_nodes: int) -> int:
     if system_nodes < 1:
         raise ValueError(f"system_nodes must be >= 1 (got {system_nodes})")
     return min(2, system_nodes)
-
-
-def daemon_quota_pods(max_nodes: int, per_node: int, others: int) -> int:
-    """Pods a namespace may hold: ``per_node`` DaemonSet pods on each of ``max_nodes`` nodes
-    plus ``others`` (Deployments, Jobs)."""
-    if max_nodes < 1 or per_node < 0 or others < 0:
-        raise ValueError(
-            f"need max_nodes >= 1, per_node >= 0, others >= 0 (got {max_nodes}, {per_node}, {others})"
-        )
-    return max_nodes * per_node + others
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,12 +127,7 @@ class Mesh(pulumi.ComponentResource):
             PlatformNamespaceArgs(
                 namespace=istio.NAMESPACE,
                 pod_security=PodSecurity.PRIVILEGED,
-                quota=Quota(
-                    cpu="16",
-                    memory="32Gi",
-                    gpus=0,
-                    pods=daemon_quota_pods(args.max_nodes, per_node=1, others=20),
-                ),
+                quota=daemon_quota(args.max_nodes, *istio.namespace_requests(replicas)),
                 allow_api_server=True,
                 allows=(
                     NetworkAllow(

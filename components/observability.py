@@ -18,16 +18,15 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.helm import pinned_release
-from components.mesh import daemon_quota_pods
 from components.platform_namespace import (
     Direction,
     NetworkAllow,
     PlatformNamespace,
     PlatformNamespaceArgs,
     PodSecurity,
-    Quota,
 )
 from components.values import dashboards, dcgm, kube_prometheus
+from components.values.quota import Requests, daemon_quota, quota
 from tiers import pins
 
 NODE_AGENTS = "node-agents"
@@ -81,7 +80,7 @@ class Observability(pulumi.ComponentResource):
             PlatformNamespaceArgs(
                 namespace=kube_prometheus.NAMESPACE,
                 pod_security=PodSecurity.RESTRICTED,
-                quota=Quota(cpu="8", memory="24Gi", gpus=0, pods=40),
+                quota=quota(kube_prometheus.monitoring_requests(args.nodes)),
                 allow_api_server=True,  # service discovery, the operator, Grafana's sidecar
                 allows=(
                     NetworkAllow(
@@ -106,11 +105,10 @@ class Observability(pulumi.ComponentResource):
             PlatformNamespaceArgs(
                 namespace=NODE_AGENTS,
                 pod_security=PodSecurity.PRIVILEGED,
-                quota=Quota(
-                    cpu="16",
-                    memory="32Gi",
-                    gpus=0,
-                    pods=daemon_quota_pods(args.max_nodes, per_node=2, others=0),
+                quota=daemon_quota(
+                    args.max_nodes,
+                    kube_prometheus.NODE_EXPORTER_POD + dcgm.POD,
+                    Requests(cpu_m=0, memory_mi=0, pods=0),
                 ),
                 allow_same_namespace=False,
                 allows=(scrape_from_prometheus((kube_prometheus.NODE_EXPORTER_PORT, dcgm.PORT)),),
@@ -125,6 +123,7 @@ class Observability(pulumi.ComponentResource):
             values=kube_prometheus.values(
                 retention_days=args.retention_days,
                 volume_gib=volume_gib,
+                nodes=args.nodes,
                 node_agents_namespace=NODE_AGENTS,
                 managed_control_plane=args.managed_control_plane,
             ),

@@ -13,10 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from components.values.nvidia_device_plugin import GPU_PRESENT_LABEL
+from components.values.quota import Requests
 
 RELEASE = "dcgm-exporter"
 PORT = 9400
 POD_LABELS = (("app.kubernetes.io/name", "dcgm-exporter"),)
+POD = Requests(cpu_m=100, memory_mi=128)
 
 
 def values(tolerations: list[dict[str, str]]) -> dict[str, Any]:
@@ -31,7 +33,7 @@ def values(tolerations: list[dict[str, str]]) -> dict[str, Any]:
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "resources": {
-            "requests": {"cpu": "100m", "memory": "128Mi"},
+            "requests": {"cpu": POD.cpu, "memory": POD.memory},
             "limits": {"cpu": "500m", "memory": "512Mi"},
         },
         "serviceMonitor": {

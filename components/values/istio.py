@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.values.quota import Requests
+
 NAMESPACE = "istio-system"
 ISTIOD_LABELS = (("app", "istiod"),)
 # istiod's ports: 15010 xDS (plain), 15012 xDS and CA (mTLS), 15014 monitoring, 15017 webhooks.
@@ -20,6 +22,19 @@ SIDECAR_STATUS_PORT = 15020  # merged Prometheus metrics of a sidecar and its ap
 MTLS_MODE = "STRICT"
 
 _SECCOMP = {"type": "RuntimeDefault"}
+ISTIOD_POD = Requests(cpu_m=500, memory_mi=2048)
+CNI_POD = Requests(cpu_m=100, memory_mi=100)  # on every node
+HOOKS = Requests(cpu_m=500, memory_mi=1024, pods=10)  # room for Helm hooks and rollouts
+
+
+def istiod_max_replicas(min_replicas: int) -> int:
+    return max(5, min_replicas)
+
+
+def namespace_requests(min_replicas: int) -> tuple[Requests, Requests]:
+    """(per node, fixed) requests in istio-system: the CNI agent on each node; istiod at its
+    autoscaling ceiling plus room for hooks."""
+    return CNI_POD, ISTIOD_POD.times(istiod_max_replicas(min_replicas)) + HOOKS
 
 
 def base_values() -> dict[str, Any]:
@@ -38,11 +53,11 @@ def istiod_values(min_replicas: int) -> dict[str, Any]:
             "cni": {"enabled": True},
             "autoscaleEnabled": True,
             "autoscaleMin": min_replicas,
-            "autoscaleMax": max(5, min_replicas),
+            "autoscaleMax": istiod_max_replicas(min_replicas),
             "replicaCount": min_replicas,
             "seccompProfile": _SECCOMP,
             "resources": {
-                "requests": {"cpu": "500m", "memory": "2Gi"},
+                "requests": {"cpu": ISTIOD_POD.cpu, "memory": ISTIOD_POD.memory},
                 "limits": {"cpu": "2", "memory": "4Gi"},
             },
         },
@@ -74,7 +89,7 @@ def cni_values() -> dict[str, Any]:
             "chained": True,
             "excludeNamespaces": ["kube-system"],
             "resources": {
-                "requests": {"cpu": "100m", "memory": "100Mi"},
+                "requests": {"cpu": CNI_POD.cpu, "memory": CNI_POD.memory},
                 "limits": {"cpu": "500m", "memory": "256Mi"},
             },
         },

@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from components.decisions import POOL_LABEL
+from components.values.quota import Requests
 
 NAMESPACE = "monitoring"
 RELEASE = "kube-prometheus-stack"
@@ -34,16 +35,49 @@ BYTES_PER_SAMPLE = 2
 HEADROOM = 1.5
 MIN_STORAGE_GIB = 20
 RETENTION_SIZE_SHARE = 0.85  # Prometheus deletes old blocks before the volume fills
+# Memory: the head block holds every active series (a few KiB each, with labels and chunks).
+KIB_PER_SERIES = 4
+MIN_PROMETHEUS_MEMORY_MI = 2048
+# Requests of the other pods in ``monitoring`` and of the node exporter (on every node).
+ALERTMANAGER_POD = Requests(cpu_m=50, memory_mi=64)
+OPERATOR_POD = Requests(cpu_m=100, memory_mi=128)
+GRAFANA_POD = Requests(cpu_m=100, memory_mi=256)
+KUBE_STATE_METRICS_POD = Requests(cpu_m=50, memory_mi=128)
+NODE_EXPORTER_POD = Requests(cpu_m=50, memory_mi=64)
+# Grafana's sidecars, the webhook certificate Jobs and rollouts take the LimitRange defaults.
+OTHERS = Requests(cpu_m=1000, memory_mi=2048, pods=20)
+
+
+def series(nodes: int) -> int:
+    """Active series expected from a cluster of ``nodes`` nodes."""
+    if nodes < 0:
+        raise ValueError(f"nodes must be >= 0 (got {nodes})")
+    return BASE_SERIES + SERIES_PER_NODE * nodes
+
+
+def prometheus_pod(nodes: int) -> Requests:
+    """Prometheus's requests: memory grows with the active series."""
+    memory = math.ceil(series(nodes) * KIB_PER_SERIES / 1024)
+    return Requests(cpu_m=500, memory_mi=max(MIN_PROMETHEUS_MEMORY_MI, memory))
+
+
+def monitoring_requests(nodes: int) -> Requests:
+    """Every pod's requests in ``monitoring``, for its quota."""
+    return (
+        prometheus_pod(nodes)
+        + ALERTMANAGER_POD
+        + OPERATOR_POD
+        + GRAFANA_POD
+        + KUBE_STATE_METRICS_POD
+        + OTHERS
+    )
 
 
 def storage_gib(retention_days: int, nodes: int) -> int:
     """Size of Prometheus's volume for ``retention_days`` of metrics from ``nodes`` nodes."""
     if retention_days < 1:
         raise ValueError(f"retention_days must be >= 1 (got {retention_days})")
-    if nodes < 0:
-        raise ValueError(f"nodes must be >= 0 (got {nodes})")
-    series = BASE_SERIES + SERIES_PER_NODE * nodes
-    samples_per_day = series * 86_400 / SCRAPE_INTERVAL_SECONDS
+    samples_per_day = series(nodes) * 86_400 / SCRAPE_INTERVAL_SECONDS
     gib = samples_per_day * BYTES_PER_SAMPLE * retention_days * HEADROOM / 2**30
     return max(MIN_STORAGE_GIB, math.ceil(gib))
 
@@ -59,9 +93,9 @@ def kube_state_label() -> str:
     return "label_" + "".join(c if c.isalnum() else "_" for c in POOL_LABEL)
 
 
-def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
+def _resources(pod: Requests, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
     return {
-        "requests": {"cpu": cpu, "memory": memory},
+        "requests": {"cpu": pod.cpu, "memory": pod.memory},
         "limits": {"cpu": cpu_limit, "memory": memory_limit},
     }
 
@@ -79,6 +113,7 @@ def values(
     *,
     retention_days: int,
     volume_gib: int,
+    nodes: int,
     node_agents_namespace: str,
     managed_control_plane: bool,
 ) -> dict[str, Any]:
@@ -87,6 +122,7 @@ def values(
     if retention_days < 1:
         raise ValueError(f"retention_days must be >= 1 (got {retention_days})")
     hidden = not managed_control_plane
+    prometheus = prometheus_pod(nodes)
     return {
         "crds": {"enabled": True},
         "kubeEtcd": {"enabled": hidden},
@@ -102,7 +138,7 @@ def values(
                 "podMonitorSelectorNilUsesHelmValues": False,
                 "ruleSelectorNilUsesHelmValues": False,
                 "probeSelectorNilUsesHelmValues": False,
-                "resources": _resources("500m", "2Gi", "2", "8Gi"),
+                "resources": _resources(prometheus, "4", f"{2 * prometheus.memory_mi}Mi"),
                 "securityContext": _POD_SECURITY,
                 "storageSpec": {
                     "volumeClaimTemplate": {
@@ -116,22 +152,22 @@ def values(
         },
         "alertmanager": {
             "alertmanagerSpec": {
-                "resources": _resources("50m", "64Mi", "200m", "256Mi"),
+                "resources": _resources(ALERTMANAGER_POD, "200m", "256Mi"),
                 "securityContext": _POD_SECURITY,
             }
         },
-        "prometheusOperator": {"resources": _resources("100m", "128Mi", "500m", "512Mi")},
+        "prometheusOperator": {"resources": _resources(OPERATOR_POD, "500m", "512Mi")},
         "grafana": {
             # No adminPassword: the Grafana chart generates one into its Secret.
-            "resources": _resources("100m", "256Mi", "500m", "512Mi"),
+            "resources": _resources(GRAFANA_POD, "500m", "512Mi"),
             "sidecar": {"dashboards": {"enabled": True, "label": "grafana_dashboard"}},
         },
         "kube-state-metrics": {
             "metricLabelsAllowlist": [f"nodes=[{POOL_LABEL}]"],
-            "resources": _resources("50m", "128Mi", "500m", "512Mi"),
+            "resources": _resources(KUBE_STATE_METRICS_POD, "500m", "512Mi"),
         },
         "prometheus-node-exporter": {
             "namespaceOverride": node_agents_namespace,
-            "resources": _resources("50m", "64Mi", "250m", "128Mi"),
+            "resources": _resources(NODE_EXPORTER_POD, "250m", "128Mi"),
         },
     }

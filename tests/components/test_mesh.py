@@ -16,10 +16,10 @@ from components.mesh import (
     ISTIOD_EGRESS,
     MeshArgs,
     control_plane_replicas,
-    daemon_quota_pods,
 )
 from components.platform_namespace import allow_spec
 from components.values import cert_manager, istio
+from components.values.quota import Requests, daemon_quota, quota
 from tiers import pins
 
 MESH = "aiplat:mesh:Mesh"
@@ -230,17 +230,80 @@ def test_control_plane_replicas_need_a_system_node():
 
 
 @pytest.mark.parametrize(
-    ("max_nodes", "per_node", "others", "pods"),
-    [(1, 1, 0, 1), (10, 1, 20, 30), (40, 2, 0, 80)],
+    ("max_nodes", "per_node", "fixed", "expected"),
+    [
+        (
+            1,
+            Requests(cpu_m=100, memory_mi=100),
+            Requests(cpu_m=0, memory_mi=0, pods=0),
+            ("100m", "100Mi", 1),
+        ),
+        (
+            10,
+            Requests(cpu_m=100, memory_mi=100),
+            Requests(cpu_m=3000, memory_mi=11264, pods=15),
+            ("4000m", "12264Mi", 25),
+        ),
+        (
+            460,
+            Requests(cpu_m=150, memory_mi=192, pods=2),
+            Requests(cpu_m=0, memory_mi=0, pods=0),
+            ("69000m", "88320Mi", 920),
+        ),
+    ],
 )
-def test_daemon_quota_pods_cover_every_node(max_nodes, per_node, others, pods):
-    assert daemon_quota_pods(max_nodes, per_node, others) == pods
+def test_daemon_quota_grows_with_the_node_ceiling(max_nodes, per_node, fixed, expected):
+    q = daemon_quota(max_nodes, per_node, fixed)
+    assert (q.cpu, q.memory, q.pods, q.gpus) == (*expected, 0)
 
 
-def test_daemon_quota_pods_reject_an_empty_cluster():
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: daemon_quota(0, Requests(cpu_m=1, memory_mi=1), Requests(cpu_m=1, memory_mi=1)),
+            "max_nodes must be >= 1 (got 0)",
+        ),
+        (lambda: Requests(cpu_m=1, memory_mi=1).times(-1), "count must be >= 0 (got -1)"),
+        (
+            lambda: Requests(cpu_m=-1, memory_mi=1),
+            "requests must be >= 0 (got Requests(cpu_m=-1, memory_mi=1, pods=1))",
+        ),
+    ],
+)
+def test_quota_sizing_refuses_nonsense(call, message):
     with pytest.raises(ValueError) as error:
-        daemon_quota_pods(0, 1, 0)
-    assert str(error.value) == "need max_nodes >= 1, per_node >= 0, others >= 0 (got 0, 1, 0)"
+        call()
+    assert str(error.value) == message
+
+
+def test_a_quota_always_admits_one_pod():
+    assert quota(Requests(cpu_m=0, memory_mi=0, pods=0)).pods == 1
+
+
+@pytest.mark.parametrize(
+    ("min_replicas", "cpu_m", "pods"), [(1, 3000, 15), (2, 3000, 15), (6, 3500, 16)]
+)
+def test_istio_system_has_room_for_istiod_at_its_ceiling(min_replicas, cpu_m, pods):
+    per_node, fixed = istio.namespace_requests(min_replicas)
+    assert per_node == istio.CNI_POD
+    assert (fixed.cpu_m, fixed.pods) == (cpu_m, pods)
+
+
+@every_mesh_stack
+def test_istio_system_quota_fits_a_cni_agent_on_every_node(capture, stack):
+    platform = load(stack).resolve()
+    max_nodes = platform.system_pool.max_nodes + sum(p.max_nodes for p in platform.gpu_pools)
+    cap = capture(stack, True)
+    for mesh in meshes(cap):
+        (q,) = [
+            r
+            for r in mesh_parts(cap, "kubernetes:core/v1:ResourceQuota", mesh)
+            if r.inputs["metadata"]["namespace"] == "istio-system"
+        ]
+        hard = q.inputs["spec"]["hard"]
+        assert int(hard["pods"]) >= max_nodes + istio.istiod_max_replicas(1)
+        assert int(hard["requests.cpu"].removesuffix("m")) >= max_nodes * istio.CNI_POD.cpu_m
 
 
 @pytest.mark.parametrize(

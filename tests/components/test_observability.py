@@ -393,3 +393,27 @@ def test_scraped_namespaces_admit_prometheus_on_their_metrics_ports():
     assert peer["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}
     assert peer["namespaceSelector"]["matchExpressions"][0]["values"] == ["monitoring"]
     assert rule["ports"] == [{"protocol": "TCP", "port": 9400}]
+
+
+@pytest.mark.parametrize(("nodes", "memory_mi"), [(0, 2048), (10, 2048), (134, 2157), (286, 3938)])
+def test_prometheus_memory_grows_with_the_series(nodes, memory_mi):
+    assert kube_prometheus.prometheus_pod(nodes).memory_mi == memory_mi
+
+
+@every_stack
+def test_quotas_fit_the_agents_on_every_node_and_prometheus(capture, stack):
+    platform = load(stack).resolve()
+    max_nodes = platform.system_pool.max_nodes + sum(p.max_nodes for p in platform.gpu_pools)
+    nodes = platform.system_pool.desired_nodes + sum(p.desired_nodes for p in platform.gpu_pools)
+    for _, resources in parts(capture(stack, True)):
+        hard = {
+            q.inputs["metadata"]["namespace"]: q.inputs["spec"]["hard"]
+            for q in of_type(resources, "kubernetes:core/v1:ResourceQuota")
+        }
+        assert int(hard["node-agents"]["pods"]) == 2 * max_nodes
+        per_node = kube_prometheus.NODE_EXPORTER_POD.cpu_m + dcgm.POD.cpu_m
+        assert hard["node-agents"]["requests.cpu"] == f"{per_node * max_nodes}m"
+        prometheus = kube_prometheus.prometheus_pod(nodes)
+        assert int(hard["monitoring"]["requests.memory"].removesuffix("Mi")) > prometheus.memory_mi
+        values = stack_values(resources)["prometheus"]["prometheusSpec"]["resources"]
+        assert values["requests"]["memory"] == prometheus.memory
