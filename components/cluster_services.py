@@ -13,7 +13,11 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.decisions import tolerations
 from components.lake_access import LakeAccess
+from components.mesh import Mesh, MeshArgs
+from components.observability import Observability, ObservabilityArgs
+from tiers.instances import AcceleratorVendor
 from tiers.model import Target
 from tiers.resolve import ResolvedPlatform
 
@@ -56,4 +60,34 @@ class ClusterServices(pulumi.ComponentResource):
         self._name = name
         self.parts: dict[str, pulumi.ComponentResource] = {}
         # Each part below is added by the spec; the order is the install order.
+        platform = args.platform
+        stacks = platform.stacks
+        system = platform.system_pool
+        gpu_nodes = sum(p.desired_nodes for p in platform.gpu_pools)
+        max_nodes = system.max_nodes + sum(p.max_nodes for p in platform.gpu_pools)
+        if stacks.mesh:
+            self.parts["mesh"] = Mesh(
+                f"{name}-mesh",
+                MeshArgs(system_nodes=system.desired_nodes, max_nodes=max_nodes),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        if stacks.observability.enabled:
+            gpu_tolerations = {
+                tuple(sorted(t.items())): t
+                for p in platform.gpu_pools
+                if p.instance.vendor is AcceleratorVendor.NVIDIA
+                for t in tolerations(p.instance)
+            }
+            self.parts["observability"] = Observability(
+                f"{name}-observability",
+                ObservabilityArgs(
+                    retention_days=stacks.observability.retention_days,
+                    nodes=system.desired_nodes + gpu_nodes,
+                    max_nodes=max_nodes,
+                    gpu_tolerations=tuple(gpu_tolerations.values()),
+                    serving_metrics=stacks.mesh,
+                    managed_control_plane=platform.target is Target.AWS,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.register_outputs({"parts": sorted(self.parts)})

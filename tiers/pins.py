@@ -153,6 +153,16 @@ KUBE_PROMETHEUS_STACK = ChartPin(
     licence="Apache-2.0",
     source="prometheus-community/helm-charts HEAD 2026-08-22; component-versions.md",
 )
+DCGM_EXPORTER = ChartPin(
+    chart="dcgm-exporter",
+    repository="https://nvidia.github.io/dcgm-exporter/helm-charts",
+    version="4.8.2",
+    licence="Apache-2.0",
+    source=(
+        "NVIDIA/dcgm-exporter deployment/Chart.yaml at d5e5f510 (2026-05-12; tag 4.5.3-4.8.2, "
+        "the newest stored): version and appVersion 4.8.2, image tag 4.5.3-4.8.2-distroless"
+    ),
+)
 KUBEFLOW_TRAINER = ChartPin(
     chart="kubeflow-trainer",
     repository="oci://ghcr.io/kubeflow/charts",
