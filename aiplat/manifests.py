@@ -183,6 +183,9 @@ def _validator(directory: str, group: str, version: str, kind: str) -> Any | Non
         return None
     strict = _strict(copy.deepcopy(schema))
     strict.setdefault("properties", {})["metadata"] = {"type": "object"}
+    # some CRDs (Istio's) leave the root's apiVersion and kind out of their schema
+    for field in ("apiVersion", "kind"):
+        strict["properties"].setdefault(field, {"type": "string"})
     return Draft7Validator(strict)
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.federation import Federation, FederationArgs
 from components.lake_access import LakeAccess
+from tiers import pins
 from tiers.model import Target
 from tiers.resolve import ResolvedPlatform
 
@@ -56,4 +58,23 @@ class ClusterServices(pulumi.ComponentResource):
         self._name = name
         self.parts: dict[str, pulumi.ComponentResource] = {}
         # Each part below is added by the spec; the order is the install order.
+        self._add_federation(args)
         self.register_outputs({"parts": sorted(self.parts)})
+
+    def _add_federation(self, args: ClusterServicesArgs) -> None:
+        """FATE: the parties (and the exchange) the spec places in this cluster's region."""
+        spec = args.platform.stacks.federation
+        hosted = [p for p in spec.parties if p.region == args.region]
+        if not spec.enabled or not (hosted or spec.exchange_region == args.region):
+            return
+        self.parts["federation"] = Federation(
+            f"{self._name}-federation",
+            FederationArgs(
+                stack=args.platform.stack,
+                spec=spec,
+                region=args.region,
+                chart=pins.FATE,
+                mesh=args.platform.stacks.mesh,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
