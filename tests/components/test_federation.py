@@ -312,6 +312,10 @@ def expert_stack(tmp_path, **config) -> str:
         ),
         ({"parties": {"nobody": {"partyId": 5}}}, "aiplat:federation.parties.nobody: tier expert"),
         (
+            {"parties": {"hq": {"region": "eu-north-1"}}},
+            "aiplat:federation.parties: parties hq, partner share eu-north-1, where the exchange",
+        ),
+        (
             {"parties": {"partner": {"region": "us-west-2"}}},
             "aiplat:federation.parties.partner.region: FATE party partner is placed in us-west-2",
         ),
@@ -329,3 +333,37 @@ def test_stack_overrides_change_the_privacy_settings(tmp_path):
     federation = stack.resolve().stacks.federation
     assert (federation.epsilon, federation.secure_aggregation) == (0.5, False)
     assert federation.delta == load("expert-dev").resolve().stacks.federation.delta
+
+
+@both_modes
+def test_on_a_cluster_you_bring_every_party_and_the_exchange_share_it(preview):
+    from aiplat.harness import run_program
+    from aiplat.stackfiles import project_defaults
+
+    config = {
+        "tier": "expert",
+        "environment": "dev",
+        "target": "kubernetes",
+        "kubeContext": "lab",
+        "edgeSites": {"store-east": {"kubeconfig": "a.yaml"}, "plant-west": {"kubeconfig": "b"}},
+    }
+    cap = run_program("expert-lab", {**project_defaults(), **config}, preview=preview)
+    (fed,) = cap.of_type(FEDERATION)
+    namespaces = {
+        r.inputs["metadata"]["name"] for r in descendants(cap, fed) if r.type == NAMESPACE
+    }
+    assert namespaces == {"fate-exchange", "fate-hq", "fate-partner"}
+    releases = {r.inputs["name"]: r for r in cap.of_type(RELEASE) if "fate" in r.name}
+    for party in ("hq", "partner"):
+        (route,) = releases[f"fate-{party}"].inputs["values"]["partyList"]
+        assert route["partyIp"] == "osx.fate-exchange.svc.cluster.local"
+
+
+def test_preview_and_tiers_show_regions_parties_and_edge_sites(cli):
+    code, out, _ = cli("preview", "-s", "expert-prod")
+    assert code == 0
+    assert "hq (party 9999, us-east-1), partner (party 10000, eu-north-1)" in out
+    assert "store-east (GPU), plant-west (CPU)" in out
+    assert "DP epsilon=3 delta=1e-05" in out
+    code, out, _ = cli("tiers")
+    assert code == 0 and "hq: party 9999, us-east-1" in out and "store-east (GPU)" in out
