@@ -246,3 +246,19 @@ def test_the_tco_inventory_counts_every_regions_nodes_and_clusters(capture, prev
         for region in platform.regions
     }
     assert len(set(nodes.values())) == 1 and min(nodes.values()) > 0
+
+
+def test_the_tco_prices_the_warehouse_replica_in_every_secondary_region():
+    platform = load("expert-prod").resolve()
+    stored = {
+        i.region: i.quantity
+        for i in items_from_platform(platform)
+        if i.kind is ItemKind.OBJECT_STORAGE
+    }
+    assert set(stored) == set(platform.regions)
+    assert len(set(stored.values())) == 1 and stored["us-east-1"] > 0
+    intermediate = load("intermediate-prod").resolve()
+    regions = {
+        i.region for i in items_from_platform(intermediate) if i.kind is ItemKind.OBJECT_STORAGE
+    }
+    assert regions == {intermediate.primary_region}
