@@ -193,3 +193,20 @@ def test_an_edge_site_without_a_kubeconfig_is_one_line_and_exit_one(cli, tmp_pat
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
     assert expected in err and "fix: " in err
+
+
+@both_modes
+def test_k8s_04_06_edge_namespaces_have_quota_and_one_unmounted_account_per_workload(
+    capture, preview
+):
+    cap = capture("expert-prod", preview)
+    for name, site in sites(cap).items():
+        (quota,) = of_type(cap, site, "kubernetes:core/v1:ResourceQuota")
+        gpus = quota.inputs["spec"]["hard"][f"requests.{GPU_RESOURCE}"]
+        assert gpus == (str(edge_site.REPLICAS) if name == "store-east" else "0")
+        accounts = {
+            a.inputs["metadata"]["name"]: a
+            for a in of_type(cap, site, "kubernetes:core/v1:ServiceAccount")
+        }
+        assert set(accounts) == {edge_site.SERVER, edge_site.SYNC}
+        assert all(a.inputs["automountServiceAccountToken"] is False for a in accounts.values())

@@ -367,3 +367,17 @@ def test_preview_and_tiers_show_regions_parties_and_edge_sites(cli):
     assert "DP epsilon=3 delta=1e-05" in out
     code, out, _ = cli("tiers")
     assert code == 0 and "hq: party 9999, us-east-1" in out and "store-east (GPU)" in out
+
+
+@every_stack
+@both_modes
+def test_k8s_04_06_fate_namespaces_have_quota_limits_and_unmounted_service_accounts(
+    capture, stack, preview
+):
+    cap = capture(stack, preview)
+    for ns in ("fate-hq", "fate-partner", "fate-exchange"):
+        (quota,) = in_namespace(cap, "kubernetes:core/v1:ResourceQuota", ns)
+        assert {"requests.cpu", "requests.memory", "pods"} <= set(quota.inputs["spec"]["hard"])
+        assert in_namespace(cap, "kubernetes:core/v1:LimitRange", ns)
+        (account,) = in_namespace(cap, "kubernetes:core/v1:ServiceAccount", ns)
+        assert account.inputs["automountServiceAccountToken"] is False
