@@ -50,10 +50,33 @@ def data(platform: ResolvedPlatform) -> list[Row]:
 
 def reach(platform: ResolvedPlatform) -> list[Row]:
     federation = platform.stacks.federation
-    return [
-        ("regions", ", ".join(platform.regions)),
-        ("federation parties", ", ".join(federation.parties) if federation.enabled else "none"),
+    parties = [
+        f"{p.name} (party {p.party_id}{f', {p.region}' if p.region else ''})"
+        for p in federation.parties
     ]
+    privacy = [
+        name
+        for name, on in (
+            ("secure aggregation", federation.secure_aggregation),
+            (
+                f"DP epsilon={federation.epsilon:g} delta={federation.delta:g}",
+                federation.differential_privacy,
+            ),
+        )
+        if on
+    ]
+    sites = [f"{s.name} ({'GPU' if s.gpu else 'CPU'})" for s in platform.edge_sites]
+    rows = [
+        ("regions", ", ".join(platform.regions)),
+        ("federation parties", ", ".join(parties) if federation.enabled else "none"),
+    ]
+    if federation.enabled:
+        exchange = f"party {federation.exchange_party_id}"
+        if federation.exchange_region:
+            exchange += f", {federation.exchange_region}"
+        rows += [("FATE exchange", exchange), ("privacy", ", ".join(privacy) or "none")]
+    rows.append(("edge sites", ", ".join(sites) or "none"))
+    return rows
 
 
 SECTIONS: list[Callable[[ResolvedPlatform], list[Row]]] = [

@@ -14,8 +14,10 @@ import pulumi
 from components import lake_access
 from components.cluster_services import ClusterServices, ClusterServicesArgs
 from components.decisions import region_code
+from components.edge_site import EdgeSite, EdgeSiteArgs
 from components.existing_cluster import ExistingCluster, ExistingClusterArgs
 from components.lake_onprem import OnPremLake, OnPremLakeArgs
+from components.lake_replication import LakeReplication, LakeReplicationArgs, ReplicaTarget
 from components.regional_platform import RegionalPlatform, RegionalPlatformArgs
 from tiers import pins
 from tiers.model import Target
@@ -43,6 +45,7 @@ class AiPlatform(pulumi.ComponentResource):
         platform = args.platform
         build = {Target.AWS: self._build_aws, Target.KUBERNETES: self._build_existing}
         build[platform.target](platform)
+        self._add_edge_sites(platform)
         self.register_outputs({"clusterName": self.cluster_name, "kubeconfig": self.kubeconfig})
 
     def _build_aws(self, platform: ResolvedPlatform) -> None:
@@ -64,9 +67,59 @@ class AiPlatform(pulumi.ComponentResource):
         ]
         primary = self.regions[0]
         self.lake = primary.lake
+        self._replicate(platform, primary)
         self.cluster_name = primary.cluster.cluster_name
         self.kubeconfig = primary.cluster.kubeconfig
         self.kubernetes = primary.cluster.provider
+
+    def _add_edge_sites(self, platform: ResolvedPlatform) -> None:
+        """Edge sites belong to the platform, not to a region: each pulls models from the
+        central artifacts bucket (the primary region's lake, or the on-prem lake)."""
+        if not platform.edge_sites:
+            return
+        lake = getattr(self, "lake", None)
+        onprem = getattr(self, "lake_onprem", None)
+        if lake is not None:
+            access = lake_access.from_lakehouse(lake, platform.primary_region)
+        elif onprem is not None:
+            access = lake_access.from_onprem(onprem)
+        else:
+            raise ValueError("edge sites sync models from the lake; the tier's lake is off")
+        self.edge_sites = [
+            EdgeSite(
+                f"{self._name}-edge-{site.name}",
+                EdgeSiteArgs(
+                    site=site, artifacts_uri=access.artifacts_uri, artifacts_region=access.region
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+            for site in platform.edge_sites
+        ]
+
+    def _replicate(self, platform: ResolvedPlatform, primary: RegionalPlatform) -> None:
+        """Warehouse replication from the primary region to every secondary's replica."""
+        replicas = [r.replica for r in self.regions if r.replica is not None]
+        if primary.lake is None or not replicas:
+            return
+        lake = primary.lake
+        LakeReplication(
+            f"{self._name}-{region_code(platform.primary_region)}-lake-replication",
+            LakeReplicationArgs(
+                stack=platform.stack,
+                source_region=platform.primary_region,
+                source_bucket=lake.warehouse_bucket,
+                source_bucket_arn=lake.warehouse_bucket_arn,
+                source_key_arn=lake.key_arn,
+                replicas=tuple(
+                    ReplicaTarget(
+                        region=r.region, code=r.code, bucket_arn=r.bucket_arn, key_arn=r.key_arn
+                    )
+                    for r in replicas
+                ),
+                depends_on=(lake.warehouse_versioning, *(v for r in replicas for v in r.ready)),
+            ),
+            pulumi.ResourceOptions(parent=self, providers={"aws": primary.aws_provider}),
+        )
 
     def _build_existing(self, platform: ResolvedPlatform) -> None:
         cluster = ExistingCluster(

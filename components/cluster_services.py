@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import pulumi
 
 from components.decisions import tolerations
+from components.federation import Federation, FederationArgs
 from components.lake_access import LakeAccess
 from components.mesh import Mesh, MeshArgs
 from components.observability import Observability, ObservabilityArgs
+from tiers import pins
 from tiers.instances import AcceleratorVendor
 from tiers.model import Target
 from tiers.resolve import ResolvedPlatform
@@ -90,4 +92,23 @@ class ClusterServices(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        self._add_federation(args)
         self.register_outputs({"parts": sorted(self.parts)})
+
+    def _add_federation(self, args: ClusterServicesArgs) -> None:
+        """FATE: the parties (and the exchange) the spec places in this cluster's region."""
+        spec = args.platform.stacks.federation
+        hosted = [p for p in spec.parties if p.region == args.region]
+        if not spec.enabled or not (hosted or spec.exchange_region == args.region):
+            return
+        self.parts["federation"] = Federation(
+            f"{self._name}-federation",
+            FederationArgs(
+                stack=args.platform.stack,
+                spec=spec,
+                region=args.region,
+                chart=pins.FATE,
+                mesh=args.platform.stacks.mesh,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )

@@ -111,6 +111,8 @@ class Lakehouse(pulumi.ComponentResource):
 
     # bucket names (an S3 bucket's id is its name)
     warehouse_bucket: pulumi.Output[str]
+    warehouse_bucket_arn: pulumi.Output[str]
+    warehouse_versioning: aws.s3.BucketVersioning
     landing_bucket: pulumi.Output[str]
     artifacts_bucket: pulumi.Output[str]
     access_log_bucket: pulumi.Output[str]
@@ -158,8 +160,10 @@ class Lakehouse(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        for kind, bucket in buckets.items():
-            self._secure_data_bucket(kind, bucket, key, logs)
+        versioning = {
+            kind: self._secure_data_bucket(kind, bucket, key, logs)
+            for kind, bucket in buckets.items()
+        }
 
         self.glue_databases = ()
         if args.metastore is Metastore.GLUE:
@@ -191,6 +195,9 @@ class Lakehouse(pulumi.ComponentResource):
             self.role_arns[consumer] = self._consumer_role(consumer, spec, args, buckets, key, glue)
 
         self.warehouse_bucket = buckets[WAREHOUSE].id
+        # for replication to other regions (components/lake_replication.py)
+        self.warehouse_bucket_arn = buckets[WAREHOUSE].arn
+        self.warehouse_versioning = versioning[WAREHOUSE]
         self.landing_bucket = buckets[LANDING].id
         self.artifacts_bucket = buckets[ARTIFACTS].id
         self.access_log_bucket = logs.id
@@ -256,7 +263,7 @@ class Lakehouse(pulumi.ComponentResource):
 
     def _secure_data_bucket(
         self, kind: str, bucket: aws.s3.Bucket, key: aws.kms.Key, logs: aws.s3.Bucket
-    ) -> None:
+    ) -> aws.s3.BucketVersioning:
         name = f"{self._name}-{kind}"
         child = pulumi.ResourceOptions(parent=self)
         aws.s3.BucketServerSideEncryptionConfiguration(
@@ -314,6 +321,7 @@ class Lakehouse(pulumi.ComponentResource):
             target_prefix=f"{kind}/",
             opts=child,
         )
+        return versioning
 
     def _consumer_role(
         self,

@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from components import lake_access
 from components.cluster_services import ClusterServices, ClusterServicesArgs, RegionNetwork
 from components.gpu_cluster import GpuCluster, GpuClusterArgs
+from components.lake_replica import LakeReplica, LakeReplicaArgs
 from components.lakehouse import Lakehouse, LakehouseArgs
 from components.network import Network, NetworkArgs
 from tiers import pins
@@ -98,6 +99,21 @@ class RegionalPlatform(pulumi.ComponentResource):
                 scoped,
             )
             access = lake_access.from_lakehouse(self.lake, args.region)
+        self.replica: LakeReplica | None = None
+        lake = platform.stacks.lake
+        if lake.enabled and lake.replicate_warehouse and not args.primary:
+            self.replica = LakeReplica(
+                f"{name}-lake-replica",
+                LakeReplicaArgs(
+                    stack=platform.stack,
+                    region=args.region,
+                    code=args.code,
+                    source_region=platform.primary_region,
+                    access_log_retention_days=platform.network.flow_log_retention_days,
+                    protect=platform.protect,
+                ),
+                scoped,
+            )
         self.services = ClusterServices(
             f"{name}-services",
             ClusterServicesArgs(

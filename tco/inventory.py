@@ -150,7 +150,7 @@ def _lake(platform: ResolvedPlatform) -> list[InfraItem]:
     """
     if not platform.lake_size_tb or platform.target is not Target.AWS:
         return []
-    return [
+    items = [
         InfraItem(
             kind=ItemKind.OBJECT_STORAGE,
             region=platform.primary_region,
@@ -158,6 +158,19 @@ def _lake(platform: ResolvedPlatform) -> list[InfraItem]:
             quantity=platform.lake_size_tb * TIB,
         )
     ]
+    if platform.stacks.lake.replicate_warehouse:
+        # the warehouse's replica in every secondary region (components/lake_replica.py),
+        # sized as the whole lake: an upper bound, the spec does not split the lake's size
+        items += [
+            InfraItem(
+                kind=ItemKind.OBJECT_STORAGE,
+                region=region,
+                ref="warehouse replica: tier spec lake size (upper bound)",
+                quantity=platform.lake_size_tb * TIB,
+            )
+            for region in platform.regions[1:]
+        ]
+    return items
 
 
 def _provider_regions(resources: Sequence[Resource]) -> dict[str, str]:

@@ -6,6 +6,7 @@ from tiers.model import (
     CpuPoolSpec,
     DataEngine,
     EdgeSiteSpec,
+    FatePartySpec,
     FederationSpec,
     GpuPoolSpec,
     KubeflowPart,
@@ -76,6 +77,7 @@ SPEC = TierSpec(
             metastore=Metastore.GLUE,
             streaming_tables=True,
             olap_hooks=True,
+            replicate_warehouse=True,
         ),
         kubeflow=frozenset(KubeflowPart),
         automl=True,
@@ -93,9 +95,18 @@ SPEC = TierSpec(
         data_engines=frozenset(DataEngine),
         federation=FederationSpec(
             enabled=True,
-            parties=("hq", "partner"),
+            # one party per region: the exchange runs beside hq in the primary region
+            parties=(
+                FatePartySpec(name="hq", party_id=9999, organisation="hq", region="us-east-1"),
+                FatePartySpec(
+                    name="partner", party_id=10000, organisation="partner", region="eu-north-1"
+                ),
+            ),
             secure_aggregation=True,
             differential_privacy=True,
+            epsilon=3.0,
+            delta=1e-5,
+            exchange_party_id=1,
         ),
     ),
     regions=("us-east-1", "eu-north-1"),

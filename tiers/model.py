@@ -8,6 +8,7 @@ override a few fields; :mod:`tiers.resolve` turns the three into a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -158,6 +159,8 @@ class LakeSpec:
     metastore: Metastore
     streaming_tables: bool = False
     olap_hooks: bool = False
+    # replicate the primary region's warehouse to a replica bucket in every other region
+    replicate_warehouse: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,19 +178,73 @@ class ObservabilitySpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FatePartySpec:
+    """One FATE party: a stable name (its namespace is ``fate-<name>``), an explicit FATE
+    party ID, the organisation it stands for, and the region whose cluster hosts it
+    (``None``: the primary region's)."""
+
+    name: str
+    party_id: int
+    organisation: str
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?", self.name):
+            raise ValueError(f"FATE party {self.name!r}: name must be a short DNS-1123 label")
+        if not 1 <= self.party_id <= 2**31 - 1:
+            raise ValueError(f"FATE party {self.name!r}: party_id must be a positive int32")
+
+
+def check_privacy(epsilon: float, delta: float) -> str | None:
+    """Why (epsilon, delta) is not a differential-privacy budget, or None when it is."""
+    if not epsilon > 0:
+        return f"epsilon must be > 0 (got {epsilon:g})"
+    if not 0 <= delta < 1:
+        return f"delta must be in [0, 1) (got {delta:g})"
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
 class FederationSpec:
-    """FATE federated learning; parties are named, never numbered by position."""
+    """FATE federated learning; parties are named, never numbered by position.
+
+    The exchange (``exchange_party_id``) routes between parties: a party reaches another
+    only through it. It runs in the exchange region's cluster (``None``: primary)."""
 
     enabled: bool
-    parties: tuple[str, ...] = ()
+    parties: tuple[FatePartySpec, ...] = ()
     secure_aggregation: bool = False
     differential_privacy: bool = False
+    epsilon: float = 1.0  # differential-privacy budget of the reference job (when DP is on)
+    delta: float = 1e-5
+    exchange_party_id: int = 1
+    exchange_region: str | None = None
+
+    def __post_init__(self) -> None:
+        ids = [p.party_id for p in self.parties] + [self.exchange_party_id]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"federation: party IDs must be unique (got {ids})")
+        names = [p.name for p in self.parties]
+        if len(set(names)) != len(names) or "exchange" in names:
+            raise ValueError(f"federation: party names must be unique, not 'exchange' ({names})")
+        problem = check_privacy(self.epsilon, self.delta)
+        if problem:
+            raise ValueError(f"federation: {problem}")
+        if self.enabled and len(self.parties) < 2:
+            raise ValueError("federation: needs at least two parties")
 
 
 @dataclass(frozen=True, kw_only=True)
 class EdgeSiteSpec:
+    """An edge site: a cluster the user brings (its kubeconfig is stack config), serving
+    models synced from the central artifacts bucket."""
+
     name: str
     gpu: bool = False
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?", self.name):
+            raise ValueError(f"edge site {self.name!r}: name must be a short DNS-1123 label")
 
 
 @dataclass(frozen=True, kw_only=True)

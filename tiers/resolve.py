@@ -25,6 +25,7 @@ from tiers.model import (
     TeamSpec,
     Tier,
 )
+from tiers.reach import ResolvedEdgeSite, check_priced, edge_sites, federation
 from tiers.stack_config import (
     NAMESPACE,
     BudgetMode,
@@ -97,6 +98,7 @@ class ResolvedPlatform:
     tco_scenario: str | None = None
     tco_assumptions: str | None = None
     tco_prices: str | None = None
+    edge_sites: tuple[ResolvedEdgeSite, ...] = ()
 
     @property
     def primary_region(self) -> str:
@@ -121,12 +123,16 @@ def resolve(stack: str, config: StackConfig) -> ResolvedPlatform:
             f"{version!r} is not a supported Kubernetes version",
             f"use one of: {supported}",
         )
+    regions = config.regions or spec.regions
+    if config.target is Target.AWS:
+        check_priced(regions, config.tcoPrices)
+    resolved_federation = federation(spec.stacks.federation, config, regions)
     return ResolvedPlatform(
         stack=stack,
         tier=config.tier,
         environment=config.environment,
         target=config.target,
-        regions=config.regions or spec.regions,
+        regions=regions,
         kubernetes_version=version,
         node_release_version=pins.EKS_NODE_RELEASE_VERSIONS[version],
         gpu_pools=tuple(
@@ -139,7 +145,7 @@ def resolve(stack: str, config: StackConfig) -> ResolvedPlatform:
             nat_per_az=overlay.nat_per_az,
             flow_log_retention_days=overlay.log_retention_days,
         ),
-        stacks=spec.stacks,
+        stacks=replace(spec.stacks, federation=resolved_federation),
         lake_size_tb=spec.stacks.lake.size_tb * overlay.lake_scale
         if spec.stacks.lake.enabled
         else 0,
@@ -155,6 +161,7 @@ def resolve(stack: str, config: StackConfig) -> ResolvedPlatform:
         tco_scenario=config.tcoScenario,
         tco_assumptions=config.tcoAssumptions,
         tco_prices=config.tcoPrices,
+        edge_sites=edge_sites(spec.edge_sites, config),
     )
 
 

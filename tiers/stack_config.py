@@ -53,6 +53,32 @@ class SystemPoolOverride(_Strict):
     maxNodes: NodeCount | None = None
 
 
+class FatePartyOverride(_Strict):
+    """Per-stack changes to one of the tier's FATE parties."""
+
+    partyId: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    region: str | None = None
+
+
+class FederationOverride(_Strict):
+    """``aiplat:federation``: the privacy settings of the federation (and party placement);
+    unset fields keep the tier's value. Checked in :mod:`tiers.resolve`."""
+
+    epsilon: float | None = None
+    delta: float | None = None
+    secureAggregation: bool | None = None
+    differentialPrivacy: bool | None = None
+    parties: dict[str, FatePartyOverride] = Field(default_factory=dict)
+
+
+class EdgeSiteConfig(_Strict):
+    """``aiplat:edgeSites.<site>``: how to reach a cluster the user brings to the edge."""
+
+    kubeconfig: str | None = None  # path or contents; required for every site
+    context: str | None = None
+    gpu: bool | None = None  # default: the tier's value, or no GPU for a site the tier lacks
+
+
 class StackConfig(_Strict):
     """Every ``aiplat:`` key a stack file may set. Pulumi.yaml declares the same keys."""
 
@@ -75,6 +101,9 @@ class StackConfig(_Strict):
     tcoScenario: str | None = None
     tcoAssumptions: str | None = None
     tcoPrices: str | None = None
+    # federation privacy settings and edge sites (checked in tiers/resolve.py)
+    federation: FederationOverride | None = None
+    edgeSites: dict[str, EdgeSiteConfig] = Field(default_factory=dict)
 
     @field_validator("regions")
     @classmethod

@@ -42,9 +42,18 @@ def _aspects(spec: TierSpec) -> dict[str, object]:
         else "off",
         "feature store": s.feature_store,
         "data engines": _sorted(s.data_engines),
-        "federation (FATE)": list(s.federation.parties) if s.federation.enabled else "off",
+        "federation (FATE)": [
+            f"{p.name}: party {p.party_id}, {p.region or 'primary region'}"
+            for p in s.federation.parties
+        ]
+        if s.federation.enabled
+        else "off",
+        "privacy (DP / MPC)": f"epsilon {s.federation.epsilon:g}, delta {s.federation.delta:g}"
+        f"{', secure aggregation' if s.federation.secure_aggregation else ''}"
+        if s.federation.enabled and s.federation.differential_privacy
+        else "off",
         "regions": list(spec.regions),
-        "edge sites": [e.name for e in spec.edge_sites] or "none",
+        "edge sites": [f"{e.name}{' (GPU)' if e.gpu else ''}" for e in spec.edge_sites] or "none",
     }
 
 

@@ -45,12 +45,23 @@ def test_a_budget_above_the_cost_lets_the_program_run():
     assert cap.resources and cap.exports["tco"]["tcoPerYearUsd"] < 10_000_000
 
 
-def test_a_region_without_prices_warns_instead_of_failing_the_deploy():
-    cap = run_program("poc-dev", values("poc-dev", regions=["ap-south-1"]), preview=True)
-    assert "ap-south-1" in cap.exports["tco"]["error"]
-    assert cap.resources
+def test_a_region_without_prices_stops_the_program_naming_aiplat_regions():
+    with pytest.raises(ProgramError, match=r"^aiplat:regions: the TCO price catalog has no"):
+        run_program("poc-dev", values("poc-dev", regions=["ap-south-1"]), preview=True)
 
 
-def test_a_budget_on_a_region_without_prices_is_an_error():
-    with pytest.raises(ProgramError, match="aiplat:budget is set but the stack cannot be priced"):
-        run_program("poc-dev", values("poc-dev", regions=["ap-south-1"], budget=100), preview=True)
+def test_a_price_file_for_the_region_lets_the_program_price_it(tmp_path):
+    import yaml
+
+    from tco.catalog import PRICES_DIR
+
+    document = yaml.safe_load((PRICES_DIR / "aws-us-east-1.yaml").read_text())
+    document["region"] = "ap-south-1"
+    prices = tmp_path / "ap-south-1.yaml"
+    prices.write_text(yaml.safe_dump(document))
+    cap = run_program(
+        "poc-dev",
+        values("poc-dev", regions=["ap-south-1"], tcoPrices=str(prices), budget=10**9),
+        preview=True,
+    )
+    assert cap.resources and cap.exports["tco"]["tcoPerYearUsd"] > 0

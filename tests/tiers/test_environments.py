@@ -104,7 +104,11 @@ def test_scaled_desired_nodes_round_half_up(environment, desired, expected):
 
 
 def _desired_gpu_nodes(tier: Tier, environment: Environment) -> int:
-    config = parse_config({"tier": tier.value, "environment": environment.value})
+    # the tier's edge sites are clusters the stack brings: each needs a kubeconfig
+    sites = {site.name: {"kubeconfig": f"{site.name}.yaml"} for site in TIERS[tier].edge_sites}
+    config = parse_config(
+        {"tier": tier.value, "environment": environment.value, "edgeSites": sites}
+    )
     platform = resolve(f"{tier.value}-{environment.value}", config)
     return sum(pool.desired_nodes for pool in platform.gpu_pools)
 
