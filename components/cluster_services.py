@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.existing_cluster import gpu_scheduling
 from components.lake_access import LakeAccess
-from tiers.model import Target
+from components.serving import Serving, ServingArgs
+from tiers.model import DataEngine, PoolRole, Target
 from tiers.resolve import ResolvedPlatform
 
 
@@ -56,4 +58,23 @@ class ClusterServices(pulumi.ComponentResource):
         self._name = name
         self.parts: dict[str, pulumi.ComponentResource] = {}
         # Each part below is added by the spec; the order is the install order.
+        self._add_serving(args)
         self.register_outputs({"parts": sorted(self.parts)})
+
+    def _add_serving(self, args: ClusterServicesArgs) -> None:
+        platform = args.platform
+        if not platform.stacks.serving.engines:
+            return
+        inference = [p for p in platform.gpu_pools if p.role is PoolRole.INFERENCE]
+        self.parts["serving"] = Serving(
+            f"{self._name}-serving",
+            ServingArgs(
+                spec=platform.stacks.serving,
+                environment=platform.environment,
+                mesh=platform.stacks.mesh,
+                kafka=DataEngine.KAFKA in platform.stacks.data_engines,
+                gpu=gpu_scheduling(inference[0]) if inference else None,
+                lake=args.lake,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
