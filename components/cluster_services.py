@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.existing_cluster import gpu_scheduling
+from components.feature_store import FeatureStore, FeatureStoreArgs, online_store_for
 from components.lake_access import LakeAccess
 from components.serving import Serving, ServingArgs
 from tiers.model import DataEngine, PoolRole, Target
@@ -59,6 +60,7 @@ class ClusterServices(pulumi.ComponentResource):
         self.parts: dict[str, pulumi.ComponentResource] = {}
         # Each part below is added by the spec; the order is the install order.
         self._add_serving(args)
+        self._add_feature_store(args)
         self.register_outputs({"parts": sorted(self.parts)})
 
     def _add_serving(self, args: ClusterServicesArgs) -> None:
@@ -75,6 +77,26 @@ class ClusterServices(pulumi.ComponentResource):
                 kafka=DataEngine.KAFKA in platform.stacks.data_engines,
                 gpu=gpu_scheduling(inference[0]) if inference else None,
                 lake=args.lake,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+
+    def _add_feature_store(self, args: ClusterServicesArgs) -> None:
+        platform = args.platform
+        # Feast's registry and offline store are on the lake: only where the lake is reached
+        # (the primary region on AWS; the cluster you bring).
+        if not platform.stacks.feature_store or args.lake is None:
+            return
+        self.parts["features"] = FeatureStore(
+            f"{self._name}-features",
+            FeatureStoreArgs(
+                stack=platform.stack,
+                environment=platform.environment,
+                online_store=online_store_for(platform.stacks.online_store, platform.target),
+                lake=args.lake,
+                network=args.network,
+                mesh=platform.stacks.mesh,
+                protect=platform.protect,
             ),
             pulumi.ResourceOptions(parent=self),
         )

@@ -75,11 +75,14 @@ class ServerSpec:
     min_replicas: int
     max_replicas: int
     args: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()
     env: Mapping[str, Any] = field(default_factory=dict)
     scheduling: Scheduling = Scheduling()
     labels: Mapping[str, str] = field(default_factory=dict)
     scratch_paths: tuple[str, ...] = ("/tmp",)
     extra_volumes: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = ()
+    volumes: tuple[dict[str, Any], ...] = ()  # volumes only init containers mount
+    init_containers: tuple[dict[str, Any], ...] = ()  # hardened with hardening.container
     cpu_target_percent: int = 70
 
     def __post_init__(self) -> None:
@@ -106,7 +109,7 @@ def _volumes(spec: ServerSpec) -> tuple[tuple[dict[str, Any], ...], tuple[dict[s
     pairs = [
         scratch_volume(f"scratch-{i}", path) for i, path in enumerate(spec.scratch_paths)
     ] + list(spec.extra_volumes)
-    return tuple(v for v, _ in pairs), tuple(m for _, m in pairs)
+    return tuple(v for v, _ in pairs) + spec.volumes, tuple(m for _, m in pairs)
 
 
 def server_pod_spec(spec: ServerSpec, container_name: str = "server") -> dict[str, Any]:
@@ -117,13 +120,14 @@ def server_pod_spec(spec: ServerSpec, container_name: str = "server") -> dict[st
         image_ref=spec.image_ref,
         resources=spec.resources,
         args=spec.args,
+        command=spec.command,
         ports={"http": spec.port},
         probes=http_probes("http", spec.ready_path, spec.live_path),
         mounts=mounts,
     )
     if spec.env:
         main["env"] = [{"name": k, "value": v} for k, v in spec.env.items()]
-    return pod_spec(
+    pod = pod_spec(
         service_account=spec.service_account,
         containers=[main],
         volumes=volumes,
@@ -131,6 +135,9 @@ def server_pod_spec(spec: ServerSpec, container_name: str = "server") -> dict[st
         tolerations=[dict(t) for t in spec.scheduling.tolerations] or None,
         affinity=anti_affinity(selector(spec.name)),
     )
+    if spec.init_containers:
+        pod["initContainers"] = [dict(c) for c in spec.init_containers]
+    return pod
 
 
 def pdb(name: str, namespace: str, match: Mapping[str, str]) -> K8sObject:
