@@ -183,6 +183,9 @@ def _validator(directory: str, group: str, version: str, kind: str) -> Any | Non
         return None
     strict = _strict(copy.deepcopy(schema))
     strict.setdefault("properties", {})["metadata"] = {"type": "object"}
+    # Some CRDs (Istio's) leave apiVersion and kind out of their schema; every object has them.
+    strict["properties"].setdefault("apiVersion", {"type": "string"})
+    strict["properties"].setdefault("kind", {"type": "string"})
     return Draft7Validator(strict)
 
 

@@ -382,3 +382,19 @@ def virtual_service(
         metadata=_meta(name, namespace),
         body={"spec": {"hosts": [host], "http": [http]}},
     )
+
+
+def pod_specs(kind: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every pod spec inside a rendered serving object (for checks and the policy pack):
+    a Deployment's template, a SeldonDeployment's component specs, an InferenceService's
+    predictor (its ``model`` as the one container)."""
+    spec = body.get("spec", {})
+    if kind == "Deployment":
+        return [spec["template"]["spec"]]
+    if kind == "SeldonDeployment":
+        return [c["spec"] for p in spec["predictors"] for c in p.get("componentSpecs", [])]
+    if kind == "InferenceService":
+        predictor = dict(spec["predictor"])
+        model = predictor.pop("model")
+        return [{**predictor, "containers": [model]}]
+    return []
