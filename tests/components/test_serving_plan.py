@@ -166,3 +166,52 @@ def test_the_backend_maps_to_its_engine():
         ServingEngine.TF_SERVING,
         ServingEngine.KSERVE,
     }
+
+
+def _rows(tier: str, environment: str, **overrides: object) -> dict[str, str]:
+    from aiplat.summary import platform_summary
+    from tiers.resolve import resolve
+    from tiers.stack_config import parse_config
+
+    config = parse_config({"tier": tier, "environment": environment, **overrides})
+    return dict(platform_summary(resolve("s", config)))
+
+
+@pytest.mark.parametrize(
+    ("tier", "overrides", "expected"),
+    [
+        (
+            "poc",
+            {},
+            {"serving backend": "simple model server", "rollouts": "none", "online store": "none"},
+        ),
+        (
+            "intermediate",
+            {"target": "kubernetes"},
+            {
+                "serving backend": "seldon",
+                "rollouts": "canary",
+                "canary weight": "10%",
+                "online store": "Valkey (in-cluster)",
+            },
+        ),
+        (
+            "expert",
+            {"servingBackend": "kserve", "canaryWeight": 35},
+            {
+                "serving backend": "kserve",
+                "rollouts": "canary, A/B, shadow",
+                "canary weight": "35%",
+                "request logging": "prediction and feature logs to the lake",
+                "online store": "ElastiCache for Valkey",
+            },
+        ),
+    ],
+)
+def test_the_preview_summary_shows_backend_canary_weight_and_online_store(
+    tier, overrides, expected
+):
+    rows = _rows(tier, "prod", **overrides)
+    assert {k: rows.get(k) for k in expected} == expected
+    if "canary weight" not in expected:
+        assert "canary weight" not in rows
