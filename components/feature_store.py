@@ -39,7 +39,8 @@ from components.platform_namespace import (
     Quota,
     ServiceAccountSpec,
 )
-from components.serving import ISTIOD_PORT, register
+from components.serving import register
+from components.serving_backends import ISTIOD_PORT
 from components.serving_objects import ServerSpec, simple_server_objects
 from components.serving_plan import pod_security
 from components.values import feast, polaris, seaweedfs, valkey

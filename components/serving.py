@@ -24,7 +24,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.existing_cluster import GpuScheduling
-from components.hardening import SMALL, Resources, image, secret_volume
 from components.helm import pinned_release
 from components.lake_access import CatalogKind, LakeAccess
 from components.platform_namespace import (
@@ -36,31 +35,36 @@ from components.platform_namespace import (
     Quota,
     ServiceAccountSpec,
 )
+from components.serving_backends import (
+    ISTIOD_PORT,
+    LOG_WRITER,
+    LOG_WRITER_URL,
+    MODEL_RESOURCES,
+    MODEL_SA,
+    NAMESPACE,
+    OPERATOR_NAMESPACE,
+    kserve_objects,
+    log_writer_spec,
+    seldon_objects,
+    tf_serving_objects,
+)
 from components.serving_objects import (
     MLSERVER_LIVE,
     MLSERVER_PORT,
     MLSERVER_READY,
     MODEL_MOUNT,
     REFERENCE_MODEL,
-    TF_SERVING_REST_PORT,
     K8sObject,
     Scheduling,
     ServerSpec,
     Variant,
-    inference_service,
     mlserver_env,
     mlserver_image,
-    pdb,
-    seldon_deployment,
     simple_server_objects,
-    tf_serving_image,
-    virtual_service,
 )
 from components.serving_plan import (
     KAFKA_BOOTSTRAP,
     KAFKA_NAMESPACE,
-    LOG_TABLES,
-    SERVING_LOG_TOPICS,
     LogTransport,
     check_traffic,
     log_transport,
@@ -73,21 +77,6 @@ from components.serving_plan import (
 from components.values import kserve, polaris, seaweedfs, seldon
 from tiers import pins
 from tiers.model import Environment, ServingBackend, ServingSpec
-
-NAMESPACE = "seldon"
-OPERATOR_NAMESPACE = "serving-system"
-MODEL_SA = "model-server"
-LOG_WRITER = "serving-log-writer"  # its Deployment, Service and ServiceAccount
-LOG_WRITER_PORT = 8080
-# aiplat's log writer image: receives Seldon/KServe CloudEvents (HTTP) or reads the log
-# topics (Kafka) and appends rows to the lake's Iceberg tables.
-LOG_WRITER_IMAGE = ("ghcr.io/aiplat/serving-log-writer", "0.1.0")
-LOG_WRITER_URL = f"http://{LOG_WRITER}.{NAMESPACE}.svc:{LOG_WRITER_PORT}/"
-KAFKA_CA_SECRET = "serving-kafka-ca"  # the Kafka cluster CA certificate, copied here
-ISTIOD_PORT = 15012
-MODEL_RESOURCES = Resources(
-    cpu_request="500m", memory_request="1Gi", cpu_limit="2", memory_limit="4Gi"
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -189,13 +178,14 @@ class Serving(pulumi.ComponentResource):
         if self.backend is None:
             objects += simple_server_objects(model)
         elif self.backend is ServingBackend.SELDON:
-            objects += self._seldon(groups, model)
+            objects += seldon_objects(groups, model, self.transport)
         elif self.backend is ServingBackend.KSERVE:
-            objects += self._kserve(groups, model)
+            objects += kserve_objects(groups, model, self.transport)
         else:
-            objects += self._tf_serving(groups, model, gpus > 0)
+            objects += tf_serving_objects(groups, model, gpus > 0)
         if self.transport is not None:
-            objects += simple_server_objects(self._log_writer(args))
+            writer = log_writer_spec(spec, args.environment, self.transport, args.lake)
+            objects += simple_server_objects(writer)
         self.objects = [
             register(name, obj, pulumi.ResourceOptions(parent=self, depends_on=deps))
             for obj in objects
@@ -335,139 +325,3 @@ class Serving(pulumi.ComponentResource):
             values=kserve.values(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*ns.ready, crds]),
         )
-
-    # ---- backends -----------------------------------------------------------------------
-
-    def _seldon(self, groups: dict[str, tuple[Variant, ...]], model: ServerSpec) -> list:
-        logger = None
-        env = None
-        if self.transport is LogTransport.HTTP:
-            logger = {"mode": "all", "url": LOG_WRITER_URL}
-        elif self.transport is LogTransport.KAFKA:
-            logger = {"mode": "all"}
-            env = {
-                "LOGGER_KAFKA_BROKER": KAFKA_BOOTSTRAP,
-                "LOGGER_KAFKA_TOPIC": SERVING_LOG_TOPICS["requests"],
-            }
-        return [
-            seldon_deployment(group, NAMESPACE, variants, model, logger, env)
-            for group, variants in groups.items()
-        ]
-
-    def _kserve(self, groups: dict[str, tuple[Variant, ...]], model: ServerSpec) -> list:
-        url = LOG_WRITER_URL if self.transport is LogTransport.HTTP else None
-        objects: list[K8sObject] = []
-        for group, variants in groups.items():
-            services: dict[str, int] = {}
-            mirror = None
-            for variant in variants:
-                isvc = f"{group}-{variant.name}"
-                labels = {"aiplat.io/serving-group": group}
-                variant_model = replace(model, name=isvc, labels=labels)
-                objects.append(inference_service(isvc, NAMESPACE, variant_model, url))
-                # RawDeployment: the predictor's Service is <name>-predictor, and KServe
-                # renders no PodDisruptionBudget, so aiplat does.
-                objects.append(
-                    _pdb(f"{isvc}-predictor", {"serving.kserve.io/inferenceservice": isvc})
-                )
-                if variant.shadow:
-                    mirror = f"{isvc}-predictor"
-                else:
-                    services[f"{isvc}-predictor"] = variant.weight
-            objects += _front(group, services, mirror, MLSERVER_PORT)
-        return objects
-
-    def _tf_serving(
-        self, groups: dict[str, tuple[Variant, ...]], model: ServerSpec, gpu: bool
-    ) -> list:
-        objects: list[K8sObject] = []
-        for group, variants in groups.items():
-            services: dict[str, int] = {}
-            mirror = None
-            for variant in variants:
-                server = f"{group}-{variant.name}"
-                objects += simple_server_objects(
-                    replace(
-                        model,
-                        name=server,
-                        image_ref=tf_serving_image(gpu),
-                        port=TF_SERVING_REST_PORT,
-                        ready_path=f"/v1/models/{REFERENCE_MODEL}",
-                        live_path=f"/v1/models/{REFERENCE_MODEL}",
-                        args=(
-                            f"--rest_api_port={TF_SERVING_REST_PORT}",
-                            f"--model_name={REFERENCE_MODEL}",
-                            f"--model_base_path={MODEL_MOUNT}/{REFERENCE_MODEL}",
-                        ),
-                        env={},
-                        labels={"aiplat.io/serving-group": group},
-                    )
-                )
-                if variant.shadow:
-                    mirror = server
-                else:
-                    services[server] = variant.weight
-            objects += _front(group, services, mirror, TF_SERVING_REST_PORT)
-        return objects
-
-    def _log_writer(self, args: ServingArgs) -> ServerSpec:
-        env: dict[str, Any] = {
-            "LOG_TRANSPORT": self.transport.value if self.transport else "",
-            "FEATURE_LOG_TABLE": LOG_TABLES["requests"],
-            "PREDICTION_LOG_TABLE": LOG_TABLES["responses"],
-        }
-        extra: tuple = ()
-        if self.transport is LogTransport.KAFKA:
-            env |= {
-                "KAFKA_BOOTSTRAP_SERVERS": KAFKA_BOOTSTRAP,
-                "KAFKA_TOPICS": ",".join(SERVING_LOG_TOPICS.values()),
-                "KAFKA_CA_FILE": "/etc/kafka-ca/ca.crt",
-            }
-            extra = (secret_volume("kafka-ca", KAFKA_CA_SECRET, "/etc/kafka-ca"),)
-        if args.lake is not None:
-            env |= {"WAREHOUSE": args.lake.warehouse_uri, "CATALOG": args.lake.catalog.value}
-            if args.lake.catalog_uri:
-                env["CATALOG_URI"] = args.lake.catalog_uri
-        low, high = replicas(args.spec, args.environment)
-        return ServerSpec(
-            name=LOG_WRITER,
-            namespace=NAMESPACE,
-            image_ref=image(*LOG_WRITER_IMAGE),
-            port=LOG_WRITER_PORT,
-            ready_path="/healthz",
-            live_path="/healthz",
-            service_account=LOG_WRITER,
-            resources=SMALL,
-            min_replicas=max(low, 2) if high > 1 else 1,
-            max_replicas=max(high, 2),
-            env=env,
-            extra_volumes=extra,
-        )
-
-
-def _pdb(name: str, match: dict[str, str]) -> K8sObject:
-    return pdb(name, NAMESPACE, match)
-
-
-def _front(group: str, routes: dict[str, int], mirror: str | None, port: int) -> list[K8sObject]:
-    """With more than one variant: a Service clients call and the VirtualService that
-    splits (and mirrors) its traffic across the variants' Services."""
-    if len(routes) + (mirror is not None) < 2:
-        return []
-    service = K8sObject(
-        api_version="v1",
-        kind="Service",
-        metadata={
-            "name": group,
-            "namespace": NAMESPACE,
-            "labels": {"app.kubernetes.io/name": group},
-        },
-        body={
-            "spec": {
-                "type": "ClusterIP",
-                "selector": {"aiplat.io/serving-group": group},
-                "ports": [{"name": "http", "port": port, "targetPort": port, "protocol": "TCP"}],
-            }
-        },
-    )
-    return [service, virtual_service(group, NAMESPACE, routes, mirror, port)]
