@@ -187,6 +187,10 @@ def _type_outputs(type_token: str, inputs: Mapping[str, Any], region: str, rid: 
         return {"keyId": rid, "arn": f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{rid}"}
     if type_token == "aws:ec2/launchTemplate:LaunchTemplate":
         return {"latestVersion": 1}
+    if type_token == "aws:elasticache/replicationGroup:ReplicationGroup":
+        return {
+            "primaryEndpointAddress": f"master.{rid}.{_suffix(rid)}.{region}.cache.amazonaws.com"
+        }
     return {}
 
 

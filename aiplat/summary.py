@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tiers.model import OnlineStore, ServingEngine, Target
 from tiers.resolve import ResolvedPlatform
 
 Row = tuple[str, str]
@@ -27,10 +28,20 @@ def kubeflow(platform: ResolvedPlatform) -> list[Row]:
 def serving(platform: ResolvedPlatform) -> list[Row]:
     spec = platform.stacks.serving
     modes = [m for m, on in (("canary", spec.canary), ("A/B", spec.ab_tests)) if on]
-    return [
+    if spec.shadow:
+        modes.append("shadow")
+    operators = spec.engines - {ServingEngine.SIMPLE}
+    backend = spec.backend.value if spec.backend.engine in operators else "simple model server"
+    rows = [
         ("serving", _names(spec.engines)),
+        ("serving backend", backend),
         ("rollouts", ", ".join(modes) or "none"),
     ]
+    if spec.canary:
+        rows.append(("canary weight", f"{spec.canary_weight}%"))
+    if spec.request_logging:
+        rows.append(("request logging", "prediction and feature logs to the lake"))
+    return rows
 
 
 def observability(platform: ResolvedPlatform) -> list[Row]:
@@ -44,8 +55,22 @@ def data(platform: ResolvedPlatform) -> list[Row]:
     return [
         ("data engines", _names(stacks.data_engines)),
         ("feature store", "on" if stacks.feature_store else "off"),
+        (
+            "online store",
+            _online_store(platform) if stacks.feature_store else "none",
+        ),
         ("lake", f"{platform.lake_size_tb:g} TB" if stacks.lake.enabled else "off"),
     ]
+
+
+def _online_store(platform: ResolvedPlatform) -> str:
+    store = platform.stacks.online_store
+    if store is OnlineStore.ELASTICACHE and platform.target is not Target.AWS:
+        store = OnlineStore.VALKEY  # ElastiCache exists only on AWS
+    return {
+        OnlineStore.ELASTICACHE: "ElastiCache for Valkey",
+        OnlineStore.VALKEY: "Valkey (in-cluster)",
+    }[store]
 
 
 def reach(platform: ResolvedPlatform) -> list[Row]:

@@ -14,13 +14,16 @@ from dataclasses import dataclass
 import pulumi
 
 from components.decisions import tolerations
+from components.existing_cluster import gpu_scheduling
+from components.feature_store import FeatureStore, FeatureStoreArgs, online_store_for
 from components.federation import Federation, FederationArgs
 from components.lake_access import LakeAccess
 from components.mesh import Mesh, MeshArgs
 from components.observability import Observability, ObservabilityArgs
+from components.serving import Serving, ServingArgs
 from tiers import pins
 from tiers.instances import AcceleratorVendor
-from tiers.model import Target
+from tiers.model import DataEngine, PoolRole, Target
 from tiers.resolve import ResolvedPlatform
 
 
@@ -93,6 +96,8 @@ class ClusterServices(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self._add_federation(args)
+        self._add_serving(args)
+        self._add_feature_store(args)
         self.register_outputs({"parts": sorted(self.parts)})
 
     def _add_federation(self, args: ClusterServicesArgs) -> None:
@@ -109,6 +114,44 @@ class ClusterServices(pulumi.ComponentResource):
                 region=args.region,
                 chart=pins.FATE,
                 mesh=args.platform.stacks.mesh,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+
+    def _add_serving(self, args: ClusterServicesArgs) -> None:
+        platform = args.platform
+        if not platform.stacks.serving.engines:
+            return
+        inference = [p for p in platform.gpu_pools if p.role is PoolRole.INFERENCE]
+        self.parts["serving"] = Serving(
+            f"{self._name}-serving",
+            ServingArgs(
+                spec=platform.stacks.serving,
+                environment=platform.environment,
+                mesh=platform.stacks.mesh,
+                kafka=DataEngine.KAFKA in platform.stacks.data_engines,
+                gpu=gpu_scheduling(inference[0]) if inference else None,
+                lake=args.lake,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+
+    def _add_feature_store(self, args: ClusterServicesArgs) -> None:
+        platform = args.platform
+        # Feast's registry and offline store are on the lake: only where the lake is reached
+        # (the primary region on AWS; the cluster you bring).
+        if not platform.stacks.feature_store or args.lake is None:
+            return
+        self.parts["features"] = FeatureStore(
+            f"{self._name}-features",
+            FeatureStoreArgs(
+                stack=platform.stack,
+                environment=platform.environment,
+                online_store=online_store_for(platform.stacks.online_store, platform.target),
+                lake=args.lake,
+                network=args.network,
+                mesh=platform.stacks.mesh,
+                protect=platform.protect,
             ),
             pulumi.ResourceOptions(parent=self),
         )

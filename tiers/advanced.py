@@ -11,6 +11,7 @@ from tiers.model import (
     LakeSpec,
     Metastore,
     ObservabilitySpec,
+    OnlineStore,
     PlatformStacks,
     PoolRole,
     ServingEngine,
@@ -85,10 +86,13 @@ SPEC = TierSpec(
             canary=True,
             ab_tests=True,
             min_replicas=3,
+            shadow=True,
+            request_logging=True,
         ),
         mesh=True,
         observability=ObservabilitySpec(enabled=True, retention_days=30),
         feature_store=True,
+        online_store=OnlineStore.ELASTICACHE,
         data_engines=frozenset(
             {
                 DataEngine.SPARK,

@@ -71,6 +71,29 @@ class ServingEngine(StrEnum):
     KSERVE = "kserve"
 
 
+class ServingBackend(StrEnum):
+    """The operator-backed serving backend a stack runs (``aiplat:servingBackend``)."""
+
+    SELDON = "seldon"  # Seldon Core v1 operator 1.17.1, the last Apache-2.0 release
+    TFSERVING = "tfserving"  # TensorFlow Serving Deployments, no operator
+    KSERVE = "kserve"  # KServe in RawDeployment mode (no Knative)
+
+    @property
+    def engine(self) -> ServingEngine:
+        return {
+            ServingBackend.SELDON: ServingEngine.SELDON,
+            ServingBackend.TFSERVING: ServingEngine.TF_SERVING,
+            ServingBackend.KSERVE: ServingEngine.KSERVE,
+        }[self]
+
+
+class OnlineStore(StrEnum):
+    """Where Feast's online features live."""
+
+    VALKEY = "valkey"  # in-cluster Valkey (BSD-3-Clause), pinned chart
+    ELASTICACHE = "elasticache"  # Amazon ElastiCache for Valkey (AWS only)
+
+
 class DataEngine(StrEnum):
     SPARK = "spark"
     RAY = "ray"
@@ -169,6 +192,16 @@ class ServingSpec:
     canary: bool = False
     ab_tests: bool = False
     min_replicas: int = 1
+    backend: ServingBackend = ServingBackend.SELDON  # used when an operator engine is on
+    canary_weight: int = 10  # percent of traffic the canary predictor gets
+    shadow: bool = False  # mirror live traffic to a shadow model
+    request_logging: bool = False  # prediction and feature logs back to the lake
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.canary_weight <= 100:
+            raise ValueError(f"serving canary_weight must be 0-100 (got {self.canary_weight})")
+        if self.min_replicas < 1:
+            raise ValueError(f"serving min_replicas must be >= 1 (got {self.min_replicas})")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -260,6 +293,7 @@ class PlatformStacks:
     feature_store: bool
     data_engines: frozenset[DataEngine]
     federation: FederationSpec
+    online_store: OnlineStore = OnlineStore.VALKEY
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -199,6 +199,18 @@ FEAST_FEATURE_SERVER = ChartPin(
     licence="Apache-2.0",
     source="feast-dev/feast 0.66.0 (2026-08-21); component-versions.md",
 )
+# Feast's online store on a cluster: Valkey (BSD-3-Clause), not Redis (7.4+ is RSALv2/SSPL,
+# and AGPLv3 from 8.0: not the permissive licence the platform defaults to).
+VALKEY = ChartPin(
+    chart="valkey",
+    repository="https://valkey.io/valkey-helm/",
+    version="0.11.0",
+    licence="BSD-3-Clause",
+    source=(
+        "valkey-io/valkey-helm valkey/Chart.yaml at tag valkey-0.11.0 (dbcf6a60, 2026-07-22): "
+        "version 0.11.0, appVersion 9.1.1; repository from the repository's README"
+    ),
+)
 KUBERAY_OPERATOR = ChartPin(
     chart="kuberay-operator",
     repository="https://ray-project.github.io/kuberay-helm/",

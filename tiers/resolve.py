@@ -21,6 +21,7 @@ from tiers.model import (
     GpuPoolSpec,
     PlatformStacks,
     PoolRole,
+    ServingBackend,
     Target,
     TeamSpec,
     Tier,
@@ -145,7 +146,7 @@ def resolve(stack: str, config: StackConfig) -> ResolvedPlatform:
             nat_per_az=overlay.nat_per_az,
             flow_log_retention_days=overlay.log_retention_days,
         ),
-        stacks=replace(spec.stacks, federation=resolved_federation),
+        stacks=_with_serving(replace(spec.stacks, federation=resolved_federation), config),
         lake_size_tb=spec.stacks.lake.size_tb * overlay.lake_scale
         if spec.stacks.lake.enabled
         else 0,
@@ -283,3 +284,27 @@ def _instance(name: str, field: str) -> InstanceType:
     except UnknownInstanceType:
         known = ", ".join(sorted(CATALOG))
         raise SpecError(field, f"unknown instance type {name!r}", f"use one of: {known}") from None
+
+
+def _with_serving(stacks: PlatformStacks, config: StackConfig) -> PlatformStacks:
+    """The tier's serving spec with the stack's backend and canary weight applied."""
+    serving = stacks.serving
+    if config.servingBackend is not None:
+        offered = [b.value for b in ServingBackend if b.engine in serving.engines]
+        if config.servingBackend.engine not in serving.engines:
+            raise SpecError(
+                f"{NAMESPACE}:servingBackend",
+                f"tier {config.tier.value} does not run {config.servingBackend.value} "
+                f"(it serves with: {', '.join(offered) or 'the simple model server only'})",
+                "remove aiplat:servingBackend, or choose a backend the tier offers",
+            )
+        serving = replace(serving, backend=config.servingBackend)
+    if config.canaryWeight is not None:
+        if not serving.canary:
+            raise SpecError(
+                f"{NAMESPACE}:canaryWeight",
+                f"tier {config.tier.value} runs no canary",
+                "remove aiplat:canaryWeight from the stack file",
+            )
+        serving = replace(serving, canary_weight=config.canaryWeight)
+    return replace(stacks, serving=serving)

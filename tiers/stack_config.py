@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tiers.errors import SpecError
-from tiers.model import CapacityType, Environment, Target, Tier
+from tiers.model import CapacityType, Environment, ServingBackend, Target, Tier
 
 NAMESPACE = "aiplat"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -104,6 +104,16 @@ class StackConfig(_Strict):
     # federation privacy settings and edge sites (checked in tiers/resolve.py)
     federation: FederationOverride | None = None
     edgeSites: dict[str, EdgeSiteConfig] = Field(default_factory=dict)
+    # Serving (components/serving.py): the operator backend and the canary's share of traffic
+    servingBackend: ServingBackend | None = None
+    canaryWeight: int | None = None
+
+    @field_validator("canaryWeight")
+    @classmethod
+    def _canary_weight(cls, value: int | None) -> int | None:
+        if value is not None and not 0 <= value <= 100:
+            raise ValueError("must be a percentage of traffic between 0 and 100")
+        return value
 
     @field_validator("regions")
     @classmethod
@@ -197,7 +207,7 @@ def _decode(key: str, value: Any) -> Any:
     if field is None or field.annotation in (str, str | None):
         return value
     stripped = value.strip()
-    if stripped[:1] in "[{" or stripped in ("true", "false"):
+    if (stripped and stripped[:1] in "[{") or stripped in ("true", "false"):
         try:
             return json.loads(stripped)
         except json.JSONDecodeError:

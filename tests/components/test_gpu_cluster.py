@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 
 
+def device_plugin_releases(cap):
+    """The device plugin's Helm release (other parts install their own charts)."""
+    releases = cap.of_type("kubernetes:helm.sh/v3:Release")
+    return [r for r in releases if r.inputs["chart"] == "nvidia-device-plugin"]
+
+
 def test_the_device_plugin_waits_for_the_system_pool_and_the_admin_access_entry(capture):
     cap = capture("intermediate-dev", False)
-    (release,) = [
-        r
-        for r in cap.of_type("kubernetes:helm.sh/v3:Release")
-        if r.inputs["name"] == "nvidia-device-plugin"
-    ]
+    (release,) = device_plugin_releases(cap)
     by_urn = cap.by_urn()
     waited_for = {(by_urn[u].type, by_urn[u].name) for u in release.dependencies}
     assert ("aws:eks/nodeGroup:NodeGroup", "aiplat-use1-system") in waited_for
@@ -23,11 +25,7 @@ def test_the_device_plugin_waits_for_the_system_pool_and_the_admin_access_entry(
 
 def test_the_device_plugin_schedules_only_on_labelled_gpu_nodes_and_tolerates_their_taint(capture):
     cap = capture("poc-prod", False)
-    (release,) = [
-        r
-        for r in cap.of_type("kubernetes:helm.sh/v3:Release")
-        if r.inputs["name"] == "nvidia-device-plugin"
-    ]
+    (release,) = device_plugin_releases(cap)
     values = release.inputs["values"]
     terms = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
     assert terms["nodeSelectorTerms"][0]["matchExpressions"][0]["key"] == "nvidia.com/gpu.present"

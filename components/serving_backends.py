@@ -1,0 +1,198 @@
+"""Serving's backends as pure functions: the objects each backend renders for the traffic
+groups (Seldon, KServe, TF Serving), the Istio split in front of them, and the request-log
+writer. Used by :class:`components.serving.Serving`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from components.hardening import SMALL, Resources, image, secret_volume
+from components.lake_access import LakeAccess
+from components.serving_objects import (
+    MLSERVER_PORT,
+    MODEL_MOUNT,
+    REFERENCE_MODEL,
+    TF_SERVING_REST_PORT,
+    K8sObject,
+    ServerSpec,
+    Variant,
+    inference_service,
+    pdb,
+    seldon_deployment,
+    simple_server_objects,
+    tf_serving_image,
+    virtual_service,
+)
+from components.serving_plan import (
+    KAFKA_BOOTSTRAP,
+    LOG_TABLES,
+    SERVING_LOG_TOPICS,
+    LogTransport,
+    replicas,
+)
+from tiers.model import Environment, ServingSpec
+
+NAMESPACE = "seldon"
+OPERATOR_NAMESPACE = "serving-system"
+MODEL_SA = "model-server"
+LOG_WRITER = "serving-log-writer"  # its Deployment, Service and ServiceAccount
+LOG_WRITER_PORT = 8080
+# aiplat's log writer image: receives Seldon/KServe CloudEvents (HTTP) or reads the log
+# topics (Kafka) and appends rows to the lake's Iceberg tables.
+LOG_WRITER_IMAGE = ("ghcr.io/aiplat/serving-log-writer", "0.1.0")
+LOG_WRITER_URL = f"http://{LOG_WRITER}.{NAMESPACE}.svc:{LOG_WRITER_PORT}/"
+KAFKA_CA_SECRET = "serving-kafka-ca"  # the Kafka cluster CA certificate, copied here
+ISTIOD_PORT = 15012
+MODEL_RESOURCES = Resources(
+    cpu_request="500m", memory_request="1Gi", cpu_limit="2", memory_limit="4Gi"
+)
+
+
+def seldon_objects(
+    groups: dict[str, tuple[Variant, ...]], model: ServerSpec, transport: LogTransport | None
+) -> list[K8sObject]:
+    """One SeldonDeployment per traffic group; request logs to Kafka or the writer."""
+    logger = None
+    env = None
+    if transport is LogTransport.HTTP:
+        logger = {"mode": "all", "url": LOG_WRITER_URL}
+    elif transport is LogTransport.KAFKA:
+        logger = {"mode": "all"}
+        env = {
+            "LOGGER_KAFKA_BROKER": KAFKA_BOOTSTRAP,
+            "LOGGER_KAFKA_TOPIC": SERVING_LOG_TOPICS["requests"],
+        }
+    return [
+        seldon_deployment(group, NAMESPACE, variants, model, logger, env)
+        for group, variants in groups.items()
+    ]
+
+
+def kserve_objects(
+    groups: dict[str, tuple[Variant, ...]], model: ServerSpec, transport: LogTransport | None
+) -> list[K8sObject]:
+    """An InferenceService (and its PDB) per variant; a split per group."""
+    url = LOG_WRITER_URL if transport is LogTransport.HTTP else None
+    objects: list[K8sObject] = []
+    for group, variants in groups.items():
+        services: dict[str, int] = {}
+        mirror = None
+        for variant in variants:
+            isvc = f"{group}-{variant.name}"
+            labels = {"aiplat.io/serving-group": group}
+            variant_model = replace(model, name=isvc, labels=labels)
+            objects.append(inference_service(isvc, NAMESPACE, variant_model, url))
+            # RawDeployment: the predictor's Service is <name>-predictor, and KServe
+            # renders no PodDisruptionBudget, so aiplat does.
+            objects.append(_pdb(f"{isvc}-predictor", {"serving.kserve.io/inferenceservice": isvc}))
+            if variant.shadow:
+                mirror = f"{isvc}-predictor"
+            else:
+                services[f"{isvc}-predictor"] = variant.weight
+        objects += _front(group, services, mirror, MLSERVER_PORT)
+    return objects
+
+
+def tf_serving_objects(
+    groups: dict[str, tuple[Variant, ...]], model: ServerSpec, gpu: bool
+) -> list[K8sObject]:
+    """A TF Serving Deployment/Service/HPA/PDB per variant; a split per group."""
+    objects: list[K8sObject] = []
+    for group, variants in groups.items():
+        services: dict[str, int] = {}
+        mirror = None
+        for variant in variants:
+            server = f"{group}-{variant.name}"
+            objects += simple_server_objects(
+                replace(
+                    model,
+                    name=server,
+                    image_ref=tf_serving_image(gpu),
+                    port=TF_SERVING_REST_PORT,
+                    ready_path=f"/v1/models/{REFERENCE_MODEL}",
+                    live_path=f"/v1/models/{REFERENCE_MODEL}",
+                    args=(
+                        f"--rest_api_port={TF_SERVING_REST_PORT}",
+                        f"--model_name={REFERENCE_MODEL}",
+                        f"--model_base_path={MODEL_MOUNT}/{REFERENCE_MODEL}",
+                    ),
+                    env={},
+                    labels={"aiplat.io/serving-group": group},
+                )
+            )
+            if variant.shadow:
+                mirror = server
+            else:
+                services[server] = variant.weight
+        objects += _front(group, services, mirror, TF_SERVING_REST_PORT)
+    return objects
+
+
+def log_writer_spec(
+    spec: ServingSpec,
+    environment: Environment,
+    transport: LogTransport,
+    lake: LakeAccess | None,
+) -> ServerSpec:
+    """The log writer: CloudEvents over HTTP, or the log topics from Kafka, to the lake."""
+    env: dict[str, Any] = {
+        "LOG_TRANSPORT": transport.value if transport else "",
+        "FEATURE_LOG_TABLE": LOG_TABLES["requests"],
+        "PREDICTION_LOG_TABLE": LOG_TABLES["responses"],
+    }
+    extra: tuple = ()
+    if transport is LogTransport.KAFKA:
+        env |= {
+            "KAFKA_BOOTSTRAP_SERVERS": KAFKA_BOOTSTRAP,
+            "KAFKA_TOPICS": ",".join(SERVING_LOG_TOPICS.values()),
+            "KAFKA_CA_FILE": "/etc/kafka-ca/ca.crt",
+        }
+        extra = (secret_volume("kafka-ca", KAFKA_CA_SECRET, "/etc/kafka-ca"),)
+    if lake is not None:
+        env |= {"WAREHOUSE": lake.warehouse_uri, "CATALOG": lake.catalog.value}
+        if lake.catalog_uri:
+            env["CATALOG_URI"] = lake.catalog_uri
+    low, high = replicas(spec, environment)
+    return ServerSpec(
+        name=LOG_WRITER,
+        namespace=NAMESPACE,
+        image_ref=image(*LOG_WRITER_IMAGE),
+        port=LOG_WRITER_PORT,
+        ready_path="/healthz",
+        live_path="/healthz",
+        service_account=LOG_WRITER,
+        resources=SMALL,
+        min_replicas=max(low, 2) if high > 1 else 1,
+        max_replicas=max(high, 2),
+        env=env,
+        extra_volumes=extra,
+    )
+
+
+def _pdb(name: str, match: dict[str, str]) -> K8sObject:
+    return pdb(name, NAMESPACE, match)
+
+
+def _front(group: str, routes: dict[str, int], mirror: str | None, port: int) -> list[K8sObject]:
+    """With more than one variant: a Service clients call and the VirtualService that
+    splits (and mirrors) its traffic across the variants' Services."""
+    if len(routes) + (mirror is not None) < 2:
+        return []
+    service = K8sObject(
+        api_version="v1",
+        kind="Service",
+        metadata={
+            "name": group,
+            "namespace": NAMESPACE,
+            "labels": {"app.kubernetes.io/name": group},
+        },
+        body={
+            "spec": {
+                "type": "ClusterIP",
+                "selector": {"aiplat.io/serving-group": group},
+                "ports": [{"name": "http", "port": port, "targetPort": port, "protocol": "TCP"}],
+            }
+        },
+    )
+    return [service, virtual_service(group, NAMESPACE, routes, mirror, port)]

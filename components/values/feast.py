@@ -1,0 +1,229 @@
+"""The Feast feature repository aiplat generates, as pure functions: ``feature_store.yaml``
+and the entity and feature-view definitions (``features.py``), both from the lake's standard
+feature tables (:mod:`aiplat.lake.tables`: customers, transactions).
+
+- Registry: a file registry on the lake, ``<warehouse>features/feast/registry.db`` (the
+  ``feast`` lake consumer may write under ``features/``).
+- Offline store: Feast's Spark offline store (``type: spark``, contrib in Feast 0.66) over the
+  Iceberg warehouse: its Spark session gets an Iceberg catalog ``lake`` (Glue on AWS, the
+  Iceberg REST catalog on a cluster you bring), and each feature view reads its table through
+  a ``SparkSource(table="lake.features.<table>")``. Feast has no native Iceberg offline store.
+- Online store: ``type: redis`` (Valkey speaks the same protocol) over TLS; the password is
+  a ``${ONLINE_STORE_PASSWORD}`` placeholder the server's init container fills in from a
+  mounted Secret file (K8S-09), never an environment variable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from aiplat.lake.tables import CUSTOMER_FEATURES, TRANSACTION_FEATURES, TableDef
+
+PORT = 6566
+SPARK_CATALOG = "lake"
+PASSWORD_PLACEHOLDER = "${ONLINE_STORE_PASSWORD}"
+# Iceberg's Spark runtime and AWS bundle, pinned (Spark 3.5, Scala 2.12).
+ICEBERG_VERSION = "1.10.0"
+ICEBERG_PACKAGES = (
+    f"org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:{ICEBERG_VERSION}",
+    f"org.apache.iceberg:iceberg-aws-bundle:{ICEBERG_VERSION}",
+)
+FEATURE_TABLES: tuple[TableDef, ...] = (CUSTOMER_FEATURES, TRANSACTION_FEATURES)
+# How long a feature value stays valid online, per feature view (days).
+TTL_DAYS = {"customer_features": 90, "transaction_features": 1}
+_SKIPPED = {"event_timestamp", "created_at"}
+_FEAST_TYPES = {
+    "string": "String",
+    "int": "Int32",
+    "long": "Int64",
+    "float": "Float32",
+    "double": "Float64",
+    "boolean": "Bool",
+    "timestamptz": "UnixTimestamp",
+    "timestamp": "UnixTimestamp",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeatureViewDef:
+    name: str
+    entity: str
+    join_key: str
+    table: str  # the Spark table: <catalog>.<namespace>.<table>
+    features: tuple[tuple[str, str], ...]  # (column, Feast type)
+    ttl_days: int
+
+
+def feast_type(iceberg_type: str) -> str:
+    """The Feast type of an Iceberg column type (decimals are served as Float64)."""
+    text = iceberg_type.strip().lower()
+    if text.startswith("decimal"):
+        return "Float64"
+    try:
+        return _FEAST_TYPES[text]
+    except KeyError:
+        raise ValueError(f"no Feast type for Iceberg type {iceberg_type!r}") from None
+
+
+def feature_view(table: TableDef) -> FeatureViewDef:
+    """A feature view per feature table: its entity is the table's required ``*_id``
+    column; its features are the other columns except ids and timestamps."""
+    keys = [c.name for c in table.columns if c.required and c.name.endswith("_id")]
+    if len(keys) != 1:
+        raise ValueError(f"table {table.identifier}: need exactly one required *_id column")
+    join_key = keys[0]
+    name = table.identifier.split(".", 1)[1]
+    return FeatureViewDef(
+        name=name,
+        entity=join_key.removesuffix("_id"),
+        join_key=join_key,
+        table=f"{SPARK_CATALOG}.{table.identifier}",
+        features=tuple(
+            (c.name, feast_type(c.type))
+            for c in table.columns
+            if c.name not in _SKIPPED and not c.name.endswith("_id")
+        ),
+        ttl_days=TTL_DAYS[name],
+    )
+
+
+def feature_views() -> tuple[FeatureViewDef, ...]:
+    return tuple(feature_view(t) for t in FEATURE_TABLES)
+
+
+def project_name(stack: str) -> str:
+    """Feast projects take letters, digits and underscores only."""
+    return "aiplat_" + "".join(ch if ch.isalnum() else "_" for ch in stack)
+
+
+def spark_conf(
+    *, warehouse: str, catalog: str, catalog_uri: str | None, s3_endpoint: str | None
+) -> dict[str, str]:
+    """The Spark session of the offline store: Iceberg catalog ``lake`` over the warehouse."""
+    prefix = f"spark.sql.catalog.{SPARK_CATALOG}"
+    conf = {
+        "spark.master": "local[*]",
+        "spark.ui.enabled": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.parser.quotedRegexColumnNames": "true",
+        "spark.jars.packages": ",".join(ICEBERG_PACKAGES),
+        "spark.sql.extensions": (
+            "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
+        ),
+        prefix: "org.apache.iceberg.spark.SparkCatalog",
+        f"{prefix}.type": catalog,
+        f"{prefix}.warehouse": warehouse,
+        f"{prefix}.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
+    }
+    if catalog_uri:
+        conf[f"{prefix}.uri"] = catalog_uri
+    if s3_endpoint:
+        conf[f"{prefix}.s3.endpoint"] = s3_endpoint
+        conf[f"{prefix}.s3.path-style-access"] = "true"
+    return conf
+
+
+def online_connection(host: str, port: int, ca_file: str | None) -> str:
+    """Feast's redis connection string: TLS always, password from the placeholder."""
+    parts = [f"{host}:{port}", "ssl=true"]
+    if ca_file:
+        parts.append(f"ssl_ca_certs={ca_file}")
+    parts.append(f"password={PASSWORD_PLACEHOLDER}")
+    return ",".join(parts)
+
+
+def feature_store_config(
+    *,
+    project: str,
+    warehouse: str,
+    catalog: str,
+    catalog_uri: str | None,
+    s3_endpoint: str | None,
+    online_host: str,
+    online_port: int,
+    ca_file: str | None,
+) -> dict[str, Any]:
+    if not warehouse.endswith("/"):
+        raise ValueError(f"warehouse must end with '/' (got {warehouse!r})")
+    return {
+        "project": project,
+        "provider": "local",
+        "registry": {
+            "registry_type": "file",
+            "path": f"{warehouse}features/feast/registry.db",
+            "cache_ttl_seconds": 60,
+        },
+        "offline_store": {
+            "type": "spark",
+            "spark_conf": spark_conf(
+                warehouse=warehouse,
+                catalog=catalog,
+                catalog_uri=catalog_uri,
+                s3_endpoint=s3_endpoint,
+            ),
+        },
+        "online_store": {
+            "type": "redis",
+            "redis_type": "redis",
+            "connection_string": online_connection(online_host, online_port, ca_file),
+        },
+        "entity_key_serialization_version": 3,
+    }
+
+
+def feature_store_yaml(**kwargs: Any) -> str:
+    return yaml.safe_dump(feature_store_config(**kwargs), sort_keys=False)
+
+
+def feature_definitions(views: tuple[FeatureViewDef, ...] | None = None) -> str:
+    """``features.py``: one Entity, SparkSource and FeatureView per feature table, and a
+    FeatureService serving them all."""
+    views = feature_views() if views is None else views
+    types = sorted({t for v in views for _, t in v.features})
+    lines = [
+        '"""Generated by aiplat (components/values/feast.py) from the lake\'s feature tables."""',
+        "",
+        "from datetime import timedelta",
+        "",
+        "from feast import Entity, FeatureService, FeatureView, Field, ValueType",
+        "from feast.infra.offline_stores.contrib.spark_offline_store.spark_source import (",
+        "    SparkSource,",
+        ")",
+        f"from feast.types import {', '.join(types)}",
+        "",
+    ]
+    for view in views:
+        lines += [
+            "",
+            f"{view.entity} = Entity(",
+            f'    name="{view.entity}", join_keys=["{view.join_key}"], value_type=ValueType.STRING',
+            ")",
+            f"{view.name}_source = SparkSource(",
+            f'    name="{view.name}_source",',
+            f'    table="{view.table}",',
+            '    timestamp_field="event_timestamp",',
+            '    created_timestamp_column="created_at",',
+            ")",
+            f"{view.name} = FeatureView(",
+            f'    name="{view.name}",',
+            f"    entities=[{view.entity}],",
+            f"    ttl=timedelta(days={view.ttl_days}),",
+            "    schema=[",
+            *(f'        Field(name="{col}", dtype={typ}),' for col, typ in view.features),
+            "    ],",
+            f"    source={view.name}_source,",
+            "    online=True,",
+            ")",
+        ]
+    lines += [
+        "",
+        "platform_features = FeatureService(",
+        '    name="platform_features",',
+        f"    features=[{', '.join(v.name for v in views)}],",
+        ")",
+        "",
+    ]
+    return "\n".join(lines)
