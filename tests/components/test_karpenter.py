@@ -342,3 +342,16 @@ def stack_file(tmp_path, base: str, **values) -> str:
     merged = dict(stack.values, **values)
     path.write_text(yaml.safe_dump({"config": {f"aiplat:{k}": v for k, v in merged.items()}}))
     return str(path)
+
+
+def test_preview_summary_shows_each_gpu_pools_provisioner_capacity_limits_and_sharing():
+    from aiplat.summary import platform_summary
+
+    rows = dict(platform_summary(load("poc-dev").resolve()))
+    assert rows["GPU pool notebook"] == (
+        "karpenter, spot, g6.xlarge 0..1 nodes (max 1 GPUs, 4 vCPUs), sharing time-slicing x4"
+    )
+    rows = dict(platform_summary(load("advanced-prod").resolve()))
+    assert rows["GPU pool training"] == (
+        "managed, on-demand, p5.48xlarge 16..64 nodes (max 512 GPUs, 12288 vCPUs), sharing none"
+    )
