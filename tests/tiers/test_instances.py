@@ -176,7 +176,7 @@ def _priced_types() -> list[tuple[str, str]]:
     from tco.catalog.loading import shipped_regions
 
     priced = [(f"prices {r}", t) for r in shipped_regions() for t in load_region(r).instance_hour]
-    return priced + [("hardware.yaml", t) for t in load_hardware().keys()]
+    return priced + [("hardware.yaml", t) for t in load_hardware()]
 
 
 @pytest.mark.parametrize(("source", "instance_type"), _priced_types())
