@@ -104,12 +104,36 @@ def reach(platform: ResolvedPlatform) -> list[Row]:
     return rows
 
 
+def gpu_pools(platform: ResolvedPlatform) -> list[Row]:
+    """Per GPU pool: provisioner, capacity type, limits (nodes, GPUs, vCPUs) and sharing."""
+    rows = []
+    for pool in platform.gpu_pools:
+        sharing = pool.sharing
+        mode = {
+            "time-slicing": f"time-slicing x{sharing.replicas}",
+            "mig": f"MIG {sharing.mig_profile}",
+        }.get(sharing.mode.value, "none")
+        capacity = pool.capacity_type.value.lower().replace("_", "-")
+        if pool.reservation is not None:
+            capacity += f" ({pool.reservation.kind.value})"
+        rows.append(
+            (
+                f"GPU pool {pool.name}",
+                f"{pool.provisioner.value}, {capacity}, {pool.instance.name} "
+                f"{pool.min_nodes}..{pool.max_nodes} nodes (max {pool.max_gpus} GPUs, "
+                f"{pool.max_vcpus} vCPUs), sharing {mode}",
+            )
+        )
+    return rows
+
+
 SECTIONS: list[Callable[[ResolvedPlatform], list[Row]]] = [
     kubeflow,
     serving,
     observability,
     data,
     reach,
+    gpu_pools,
 ]
 
 

@@ -19,8 +19,12 @@ from components.decisions import (
     tolerations,
 )
 from components.device_plugin import install_device_plugin
+from components.karpenter import Karpenter, KarpenterArgs
 from components.kubeconfig import eks_kubeconfig
+from components.values.karpenter import EFA_TAG
+from components.values.nvidia_device_plugin import sharing_labels
 from tiers.instances import AcceleratorVendor
+from tiers.model import CapacityReservation, Provisioner, ReservationKind
 from tiers.pins import ChartPin
 from tiers.resolve import ResolvedCpuPool, ResolvedGpuPool
 
@@ -44,6 +48,8 @@ class GpuClusterArgs:
     log_retention_days: int
     protect: bool
     device_plugin: ChartPin | None
+    karpenter: ChartPin | None = None  # installs Karpenter for pools marked provisioner: karpenter
+    efa_zone: str | None = None  # the zone of efa_subnet_id (Karpenter EFA pools stay in it)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}", self.cluster_name):
@@ -174,16 +180,19 @@ class GpuCluster(pulumi.ComponentResource):
         )
         efa_group = self._efa_security_group() if any(p.efa for p in args.gpu_pools) else None
         for pool in args.gpu_pools:
+            if pool.provisioner is Provisioner.KARPENTER:
+                continue  # a NodePool of the Karpenter component below
             self._node_group(
                 pool.name,
                 instance=pool.instance,
                 scaling=(pool.min_nodes, pool.desired_nodes, pool.max_nodes),
                 capacity_type=pool.capacity_type.value,
-                labels=pool_labels(pool),
+                labels={**pool_labels(pool), **_sharing_labels(pool)},
                 taints=pool_taints(pool.instance),
                 efa=pool.efa,
                 volume_gib=pool.volume_gib,
                 efa_group=efa_group,
+                reservation=pool.reservation,
             )
 
         kubeconfig = pulumi.Output.all(
@@ -202,6 +211,31 @@ class GpuCluster(pulumi.ComponentResource):
                 pulumi.ResourceOptions(
                     parent=self, provider=self.provider, depends_on=[system_group, admin_access]
                 ),
+                {p.name: p.sharing for p in nvidia_pools},
+            )
+        elastic = tuple(p for p in args.gpu_pools if p.provisioner is Provisioner.KARPENTER)
+        self.karpenter = None
+        if args.karpenter and elastic:
+            self.karpenter = Karpenter(
+                f"{name}-karpenter",
+                KarpenterArgs(
+                    cluster_name=args.cluster_name,
+                    region=args.region,
+                    account=identity.account_id,
+                    partition=partition,
+                    node_release_version=args.node_release_version,
+                    pools=elastic,
+                    pin=args.karpenter,
+                    cluster_endpoint=cluster.endpoint,
+                    cluster_security_group_id=cluster.vpc_config.cluster_security_group_id,
+                    oidc_provider_arn=oidc.arn,
+                    oidc_issuer=issuer,
+                    volume_key_arn=self._volume_key.arn,
+                    eks_cluster_name=cluster.name,
+                    efa_zone=args.efa_zone,
+                    wait_for=(system_group, admin_access),
+                ),
+                pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.provider}),
             )
 
         self.cluster_name = cluster.name
@@ -264,6 +298,7 @@ class GpuCluster(pulumi.ComponentResource):
             name,
             description="EFA: all traffic within the group",
             vpc_id=self._args.vpc_id,
+            tags={EFA_TAG: self._args.cluster_name},  # Karpenter EFA node classes select it
             ingress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "self": True}],
             egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "self": True}],
             opts=pulumi.ResourceOptions(parent=self),
@@ -281,6 +316,7 @@ class GpuCluster(pulumi.ComponentResource):
         efa: bool,
         volume_gib: int,
         efa_group: aws.ec2.SecurityGroup | None = None,
+        reservation: CapacityReservation | None = None,
     ) -> aws.eks.NodeGroup:
         name = f"{self._name}-{pool}"
         child = pulumi.ResourceOptions(parent=self)
@@ -322,6 +358,8 @@ class GpuCluster(pulumi.ComponentResource):
                 for card in range(efa_interface_count(instance))
             ]
             subnet_ids = [self._args.efa_subnet_id]
+        if reservation is not None:
+            capacity_type = _reserve(template, reservation)
         launch_template = aws.ec2.LaunchTemplate(
             name, update_default_version=True, opts=child, **template
         )
@@ -351,6 +389,25 @@ class GpuCluster(pulumi.ComponentResource):
 class _RoleWithPolicies:
     role: aws.iam.Role
     attachments: list[aws.iam.RolePolicyAttachment]
+
+
+def _sharing_labels(pool: ResolvedGpuPool) -> dict[str, str]:
+    """The device plugin config label (and MIG layout) on NVIDIA pools' nodes."""
+    if pool.instance.vendor is not AcceleratorVendor.NVIDIA:
+        return {}
+    return sharing_labels(pool.name, pool.sharing)
+
+
+def _reserve(template: dict, reservation: CapacityReservation) -> str:
+    """Target the pool's reservation from its launch template; returns the node group's
+    capacity type (CAPACITY_BLOCK for capacity blocks, ON_DEMAND for a reservation)."""
+    template["capacity_reservation_specification"] = {
+        "capacity_reservation_target": {"capacity_reservation_id": reservation.id}
+    }
+    if reservation.kind is ReservationKind.CAPACITY_BLOCK:
+        template["instance_market_options"] = {"market_type": "capacity-block"}
+        return "CAPACITY_BLOCK"
+    return "ON_DEMAND"
 
 
 def _arn_slug(arn: str) -> str:

@@ -16,6 +16,8 @@ from tiers.resolve import NetworkPlan
 @dataclass(frozen=True, kw_only=True)
 class NetworkArgs:
     plan: NetworkPlan
+    # Karpenter finds the node subnets by the tag ``karpenter.sh/discovery: <cluster name>``
+    karpenter_discovery: str | None = None
 
     def __post_init__(self) -> None:
         if self.plan.az_count < 2:
@@ -100,6 +102,11 @@ class Network(pulumi.ComponentResource):
                 tags={
                     "Name": f"{name}-private-{suffix}",
                     "kubernetes.io/role/internal-elb": "1",
+                    **(
+                        {"karpenter.sh/discovery": args.karpenter_discovery}
+                        if args.karpenter_discovery
+                        else {}
+                    ),
                 },
                 opts=child,
             )

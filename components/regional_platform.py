@@ -20,6 +20,7 @@ from components.lake_replica import LakeReplica, LakeReplicaArgs
 from components.lakehouse import Lakehouse, LakehouseArgs
 from components.network import Network, NetworkArgs
 from tiers import pins
+from tiers.model import Provisioner
 from tiers.resolve import ResolvedPlatform
 
 
@@ -61,17 +62,26 @@ class RegionalPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         scoped = pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider})
-        network = Network(name, NetworkArgs(plan=platform.network), scoped)
+        cluster_name = f"aiplat-{platform.stack}-{args.code}"
+        karpenter = any(p.provisioner is Provisioner.KARPENTER for p in platform.gpu_pools)
+        network = Network(
+            name,
+            NetworkArgs(
+                plan=platform.network, karpenter_discovery=cluster_name if karpenter else None
+            ),
+            scoped,
+        )
         self.cluster = GpuCluster(
             name,
             GpuClusterArgs(
-                cluster_name=f"aiplat-{platform.stack}-{args.code}",
+                cluster_name=cluster_name,
                 region=args.region,
                 kubernetes_version=platform.kubernetes_version,
                 node_release_version=platform.node_release_version,
                 vpc_id=network.vpc_id,
                 private_subnet_ids=network.private_subnet_ids,
                 efa_subnet_id=network.first_private_subnet_id,
+                efa_zone=network.zones[0],
                 system_pool=platform.system_pool,
                 gpu_pools=platform.gpu_pools,
                 admin_role_arns=platform.admin_role_arns,
@@ -79,6 +89,7 @@ class RegionalPlatform(pulumi.ComponentResource):
                 log_retention_days=platform.network.flow_log_retention_days,
                 protect=platform.protect,
                 device_plugin=pins.NVIDIA_DEVICE_PLUGIN if platform.device_plugin else None,
+                karpenter=pins.KARPENTER if karpenter else None,
             ),
             scoped,
         )

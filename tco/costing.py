@@ -9,7 +9,9 @@ Formulas (per year):
 
 * instance: hourly price x purchase factor x nodes x 730 h x 12 x utilisation, where the
   purchase factor is the spot factor for SPOT pools, the savings-plan factor for
-  on-demand pools bought under a savings plan, and 1 otherwise;
+  on-demand pools bought under a savings plan, and 1 otherwise; nodes are a managed node
+  group's desired nodes, or a Karpenter NodePool's maximum nodes (it scales to zero when idle,
+  so its expected cost is utilisation x max capacity; see tco/inventory.py);
 * block storage: GiB x gp3 price per GiB-month x 12 x the pool's utilisation (volumes live
   with their nodes);
 * object storage: GiB x S3 Standard per GiB-month x 12;

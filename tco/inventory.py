@@ -6,6 +6,11 @@ Two derivations, kept equal by ``tests/tco/test_inventory.py``:
   source of truth for ``aiplat tco --stack``): each item refers to a resource URN;
 * :func:`items_from_platform`: from the resolved spec, for the Pulumi program itself, which
   must know its cost before it creates anything (``aiplat:budget``).
+
+Node counts: a managed node group bills its desired nodes; a Karpenter NodePool has no
+desired count (nodes follow pending pods and scale to zero when idle), so it is billed at its
+maximum capacity (the NodePool's CPU limit over the instance's vCPUs), and the costing's
+per-role utilisation turns that into expected node-hours: utilisation x max capacity.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from tco.model import InfraItem, ItemKind
-from tiers.model import Target
+from tiers.instances import lookup
+from tiers.model import Provisioner, Target
 from tiers.resolve import ResolvedPlatform
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -22,6 +28,11 @@ LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 AWS_PROVIDER = "pulumi:providers:aws"
+NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
+NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+KARPENTER_QUEUE = "aws:sqs/queue:Queue"
+# Karpenter capacity-type requirement -> the purchase option the costing prices
+_KARPENTER_CAPACITY = (("reserved", "RESERVED"), ("spot", "SPOT"), ("on-demand", "ON_DEMAND"))
 POOL_ROLE_LABEL = "aiplat.io/pool-role"
 SYSTEM_ROLE = "system"
 TIB = 1024  # GiB per TiB: the lake's size is given in TB and billed per GB-month
@@ -76,6 +87,8 @@ def items_from_resources(
                     pool_role=role,
                 )
             )
+        elif r.type == NODE_POOL:
+            items += _node_pool_items(r, resources, region_of)
         elif r.type == EKS_CLUSTER:
             items.append(
                 InfraItem(
@@ -105,12 +118,14 @@ def items_from_platform(platform: ResolvedPlatform) -> list[InfraItem]:
             *((p.name, p, p.role.value, p.capacity_type.value) for p in platform.gpu_pools),
         ]
         for name, pool, role, capacity in pools:
+            elastic = getattr(pool, "provisioner", None) is Provisioner.KARPENTER
+            nodes = pool.max_nodes if elastic else pool.desired_nodes
             items.append(
                 InfraItem(
                     kind=ItemKind.INSTANCE,
                     region=region,
                     ref=f"{prefix}{name}",
-                    quantity=pool.desired_nodes,
+                    quantity=nodes,
                     key=pool.instance.name,
                     pool_role=role,
                     capacity=capacity,
@@ -121,7 +136,7 @@ def items_from_platform(platform: ResolvedPlatform) -> list[InfraItem]:
                     kind=ItemKind.BLOCK_STORAGE,
                     region=region,
                     ref=f"{prefix}{name}",
-                    quantity=pool.volume_gib * pool.desired_nodes,
+                    quantity=pool.volume_gib * nodes,
                     pool_role=role,
                 )
             )
@@ -171,6 +186,54 @@ def _lake(platform: ResolvedPlatform) -> list[InfraItem]:
             for region in platform.regions[1:]
         ]
     return items
+
+
+def _node_pool_items(pool: Resource, resources: Sequence[Resource], region_of) -> list[InfraItem]:
+    """A Karpenter NodePool at its maximum capacity (see the module docstring), with the
+    root volumes of its EC2NodeClass; its region is that of its Karpenter component's queue."""
+    spec = pool.inputs["spec"]
+    template = spec["template"]
+    requirement = {r["key"]: r["values"] for r in template["spec"]["requirements"]}
+    instance = lookup(requirement["node.kubernetes.io/instance-type"][0])
+    nodes = int(spec["limits"]["cpu"]) // instance.vcpus
+    capacity = next(
+        label
+        for value, label in _KARPENTER_CAPACITY
+        if value in requirement["karpenter.sh/capacity-type"]
+    )
+    role = template["metadata"]["labels"][POOL_ROLE_LABEL]
+    parent = getattr(pool, "parent", None)
+    siblings = [r for r in resources if getattr(r, "parent", None) == parent]
+    queues = [r for r in siblings if r.type == KARPENTER_QUEUE]
+    region = region_of(queues[0] if queues else pool)
+    (node_class,) = [
+        r
+        for r in siblings
+        if r.type == NODE_CLASS
+        and r.inputs["metadata"]["name"] == template["spec"]["nodeClassRef"]["name"]
+    ]
+    volume = sum(
+        int(str(m["ebs"]["volumeSize"]).removesuffix("Gi"))
+        for m in node_class.inputs["spec"]["blockDeviceMappings"]
+    )
+    return [
+        InfraItem(
+            kind=ItemKind.INSTANCE,
+            region=region,
+            ref=pool.urn,
+            quantity=nodes,
+            key=instance.name,
+            pool_role=role,
+            capacity=capacity,
+        ),
+        InfraItem(
+            kind=ItemKind.BLOCK_STORAGE,
+            region=region,
+            ref=node_class.urn,
+            quantity=volume * nodes,
+            pool_role=role,
+        ),
+    ]
 
 
 def _provider_regions(resources: Sequence[Resource]) -> dict[str, str]:

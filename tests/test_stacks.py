@@ -57,10 +57,25 @@ def gpu_nodes(cap) -> int:
     return total
 
 
+def peak_gpus(cap) -> int:
+    """GPUs at maximum size: managed GPU node groups' max nodes, plus Karpenter NodePools'
+    GPU limits (dev and staging pools have no fixed size; they scale to zero)."""
+    from tiers.instances import lookup
+
+    total = 0
+    for group in cap.of_type("aws:eks/nodeGroup:NodeGroup"):
+        if group.inputs.get("taints"):
+            instance = lookup(group.inputs["instanceTypes"][0])
+            total += group.inputs["scalingConfig"]["maxSize"] * instance.accelerators
+    for pool in cap.of_type("kubernetes:karpenter.sh/v1:NodePool"):
+        total += int(pool.inputs["spec"]["limits"]["nvidia.com/gpu"])
+    return total
+
+
 @pytest.mark.parametrize("tier", [t.value for t in Tier])
-def test_prod_has_more_gpu_nodes_than_staging_and_staging_than_dev(capture, tier):
+def test_prod_has_more_gpus_at_peak_than_staging_and_staging_than_dev(capture, tier):
     dev, staging, prod = (
-        gpu_nodes(capture(f"{tier}-{env}", False)) for env in ("dev", "staging", "prod")
+        peak_gpus(capture(f"{tier}-{env}", False)) for env in ("dev", "staging", "prod")
     )
     assert prod > staging > dev
 

@@ -7,6 +7,7 @@ from tiers.model import (
     DataEngine,
     FederationSpec,
     GpuPoolSpec,
+    GpuSharing,
     KubeflowPart,
     LakeSpec,
     Metastore,
@@ -16,6 +17,7 @@ from tiers.model import (
     PoolRole,
     ServingEngine,
     ServingSpec,
+    SharingMode,
     TeamSpec,
     Tier,
     TierSpec,
@@ -36,6 +38,7 @@ SPEC = TierSpec(
             desired_nodes=16,
             max_nodes=24,
             capacity_type=CapacityType.ON_DEMAND,
+            sharing=GpuSharing(mode=SharingMode.TIME_SLICING, replicas=2),  # notebooks share GPUs
         ),
         GpuPoolSpec(
             name="training",

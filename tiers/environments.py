@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tiers.model import CapacityType, Environment
+from tiers.model import CapacityType, Environment, Provisioner
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -17,6 +17,8 @@ class EnvironmentOverlay:
     pool scale to zero. ``capacity`` forces a purchase option on every GPU pool (``None``
     keeps the tier's choice). ``system_desired_cap`` caps the system pool. ``lake_scale``
     multiplies the lake's size (dev and staging hold samples of production data).
+    ``gpu_provisioner`` moves every GPU pool to one provisioner (``None`` keeps the tier's
+    choice): dev and staging GPU pools run on Karpenter and scale to zero when idle.
     """
 
     environment: Environment
@@ -29,6 +31,7 @@ class EnvironmentOverlay:
     nat_per_az: bool
     protect_stateful: bool
     log_retention_days: int
+    gpu_provisioner: Provisioner | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.gpu_scale <= 1:
@@ -62,6 +65,7 @@ OVERLAYS: dict[Environment, EnvironmentOverlay] = {
             nat_per_az=False,
             protect_stateful=False,
             log_retention_days=14,
+            gpu_provisioner=Provisioner.KARPENTER,
         ),
         EnvironmentOverlay(
             environment=Environment.STAGING,
@@ -74,6 +78,7 @@ OVERLAYS: dict[Environment, EnvironmentOverlay] = {
             nat_per_az=True,
             protect_stateful=False,
             log_retention_days=30,
+            gpu_provisioner=Provisioner.KARPENTER,
         ),
         EnvironmentOverlay(
             environment=Environment.PROD,

@@ -9,6 +9,7 @@ from tiers.model import (
     FatePartySpec,
     FederationSpec,
     GpuPoolSpec,
+    GpuSharing,
     KubeflowPart,
     LakeSpec,
     Metastore,
@@ -18,6 +19,7 @@ from tiers.model import (
     PoolRole,
     ServingEngine,
     ServingSpec,
+    SharingMode,
     TeamSpec,
     Tier,
     TierSpec,
@@ -38,6 +40,7 @@ SPEC = TierSpec(
             desired_nodes=24,
             max_nodes=32,
             capacity_type=CapacityType.ON_DEMAND,
+            sharing=GpuSharing(mode=SharingMode.TIME_SLICING, replicas=2),  # notebooks share GPUs
         ),
         GpuPoolSpec(
             name="training",

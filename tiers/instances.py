@@ -113,3 +113,22 @@ def lookup(name: str) -> InstanceType:
     except KeyError:
         known = ", ".join(sorted(CATALOG))
         raise UnknownInstanceType(f"unknown instance type {name!r}; known types: {known}") from None
+
+
+# MIG profiles per GPU model and memory (GiB as the catalog reports it), from NVIDIA's
+# Multi-Instance GPU User Guide, "Supported MIG Profiles" (A100-SXM4-40GB table; the 80GB
+# A100 and the H100 80GB use the same slices named by their memory; H200 141GB per the
+# guide's H200 table). Media-extension variants (+me) are left out: the device plugin's
+# "single" strategy needs one uniform profile per node.
+MIG_PROFILES: dict[tuple[str, int], tuple[str, ...]] = {
+    ("A100", 40): ("1g.5gb", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb", "7g.40gb"),
+    ("A100", 80): ("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"),
+    ("H100", 80): ("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"),
+    ("H200", 141): ("1g.18gb", "1g.35gb", "2g.35gb", "3g.71gb", "4g.71gb", "7g.141gb"),
+}
+
+
+def mig_profiles(instance: InstanceType) -> tuple[str, ...]:
+    """The MIG profiles the instance's GPU supports; empty when it has no MIG."""
+    key = (instance.accelerator or "", instance.accelerator_memory_gib)
+    return MIG_PROFILES.get(key, ())

@@ -7,6 +7,7 @@ from tiers.model import (
     DataEngine,
     FederationSpec,
     GpuPoolSpec,
+    GpuSharing,
     KubeflowPart,
     LakeSpec,
     Metastore,
@@ -15,6 +16,7 @@ from tiers.model import (
     PoolRole,
     ServingEngine,
     ServingSpec,
+    SharingMode,
     TeamSpec,
     Tier,
     TierSpec,
@@ -36,6 +38,7 @@ SPEC = TierSpec(
             desired_nodes=8,
             max_nodes=12,
             capacity_type=CapacityType.ON_DEMAND,
+            sharing=GpuSharing(mode=SharingMode.TIME_SLICING, replicas=4),  # notebooks share GPUs
         ),
         GpuPoolSpec(
             name="training",

@@ -44,6 +44,29 @@ class CapacityType(StrEnum):
 
     ON_DEMAND = "ON_DEMAND"
     SPOT = "SPOT"
+    # a capacity reservation or capacity block (GpuPoolSpec.reservation names which); the
+    # managed node group spells it CAPACITY_BLOCK or ON_DEMAND, Karpenter ``reserved``
+    RESERVED = "RESERVED"
+
+
+class Provisioner(StrEnum):
+    """Who launches a GPU pool's nodes: an EKS managed node group, or Karpenter."""
+
+    MANAGED = "managed"
+    KARPENTER = "karpenter"
+
+
+class SharingMode(StrEnum):
+    """How the NVIDIA device plugin shares a pool's GPUs between pods."""
+
+    NONE = "none"
+    TIME_SLICING = "time-slicing"
+    MIG = "mig"
+
+
+class ReservationKind(StrEnum):
+    CAPACITY_RESERVATION = "capacity-reservation"  # an On-Demand Capacity Reservation (ODCR)
+    CAPACITY_BLOCK = "capacity-block"  # EC2 Capacity Blocks for ML
 
 
 class PoolRole(StrEnum):
@@ -146,6 +169,37 @@ def _check_counts(where: str, min_nodes: int, desired_nodes: int, max_nodes: int
 
 
 @dataclass(frozen=True, kw_only=True)
+class GpuSharing:
+    """GPU sharing of a pool: ``replicas`` pods per GPU (time-slicing) or one MIG ``profile``
+    for every GPU of the node (e.g. ``1g.10gb``; checked against the accelerator in resolve)."""
+
+    mode: SharingMode = SharingMode.NONE
+    replicas: int = 1
+    mig_profile: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.replicas < 1:
+            raise ValueError(f"time-slicing replicas must be >= 1 (got {self.replicas})")
+        if (self.mode is SharingMode.MIG) != (self.mig_profile is not None):
+            raise ValueError("a MIG profile is set exactly when the sharing mode is mig")
+        if self.mode is not SharingMode.TIME_SLICING and self.replicas != 1:
+            raise ValueError("replicas apply only to time-slicing")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CapacityReservation:
+    """A capacity reservation or capacity block a training pool launches into, by ID or tags."""
+
+    kind: ReservationKind
+    id: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.id is None) == (not self.tags):
+            raise ValueError("name a capacity reservation by id or by tags (exactly one)")
+
+
+@dataclass(frozen=True, kw_only=True)
 class GpuPoolSpec:
     """One GPU node pool at production size. ``name`` is its stable identity (URNs derive from it)."""
 
@@ -157,6 +211,9 @@ class GpuPoolSpec:
     max_nodes: int
     capacity_type: CapacityType
     efa: bool = False
+    provisioner: Provisioner = Provisioner.MANAGED
+    sharing: GpuSharing = field(default_factory=GpuSharing)
+    reservation: CapacityReservation | None = None
 
     def __post_init__(self) -> None:
         _check_counts(f"GPU pool {self.name!r}", self.min_nodes, self.desired_nodes, self.max_nodes)

@@ -6,6 +6,7 @@ from tiers.model import (
     DataEngine,
     FederationSpec,
     GpuPoolSpec,
+    GpuSharing,
     KubeflowPart,
     LakeSpec,
     Metastore,
@@ -14,6 +15,7 @@ from tiers.model import (
     PoolRole,
     ServingEngine,
     ServingSpec,
+    SharingMode,
     TeamSpec,
     Tier,
     TierSpec,
@@ -34,6 +36,7 @@ SPEC = TierSpec(
             desired_nodes=4,
             max_nodes=6,
             capacity_type=CapacityType.ON_DEMAND,
+            sharing=GpuSharing(mode=SharingMode.TIME_SLICING, replicas=4),  # notebooks share GPUs
         ),
         GpuPoolSpec(
             name="training",

@@ -18,7 +18,16 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tiers.errors import SpecError
-from tiers.model import CapacityType, Environment, ServingBackend, Target, Tier
+from tiers.model import (
+    CapacityType,
+    Environment,
+    Provisioner,
+    ReservationKind,
+    ServingBackend,
+    SharingMode,
+    Target,
+    Tier,
+)
 
 NAMESPACE = "aiplat"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -35,6 +44,23 @@ class BudgetMode(StrEnum):
     WARN = "warn"  # report, and go on
 
 
+class SharingOverride(_Strict):
+    """GPU sharing of one pool: ``{mode: time-slicing, replicas: 4}`` or
+    ``{mode: mig, migProfile: 1g.10gb}`` or ``{mode: none}``."""
+
+    mode: SharingMode
+    replicas: Annotated[int, Field(ge=1)] | None = None
+    migProfile: str | None = None
+
+
+class ReservationOverride(_Strict):
+    """A capacity reservation or capacity block, by ``id`` (cr-...) or by ``tags``."""
+
+    kind: ReservationKind
+    id: Annotated[str, Field(pattern=r"^cr-[0-9a-z]+$")] | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
 class GpuPoolOverride(_Strict):
     """Per-stack changes to one of the tier's GPU pools; unset fields keep the tier's value."""
 
@@ -44,6 +70,9 @@ class GpuPoolOverride(_Strict):
     maxNodes: NodeCount | None = None
     capacityType: CapacityType | None = None
     efa: bool | None = None
+    provisioner: Provisioner | None = None
+    sharing: SharingOverride | None = None
+    capacityReservation: ReservationOverride | None = None
 
 
 class SystemPoolOverride(_Strict):
@@ -231,6 +260,13 @@ def _check_target_keys(config: StackConfig, given: Mapping[str, Any]) -> None:
                     f"{NAMESPACE}:gpuPools.{pool}",
                     "instanceType and capacityType apply only to target aws",
                     "on an existing cluster set only node counts",
+                )
+            if override.provisioner is not None or override.capacityReservation is not None:
+                raise SpecError(
+                    f"{NAMESPACE}:gpuPools.{pool}",
+                    "provisioner and capacityReservation (Karpenter, EC2 capacity) apply only "
+                    "to target aws",
+                    "on an existing cluster its own autoscaler provisions nodes; remove them",
                 )
 
 

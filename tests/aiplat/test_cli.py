@@ -55,7 +55,7 @@ def test_preview_table_writes_to_a_file_with_out(cli, tmp_path):
     target = tmp_path / "preview.txt"
     code, out, _ = cli("preview", "-s", "poc-dev", "-o", str(target))
     assert code == 0 and out == ""
-    assert "aiplat-use1-training" in target.read_text()
+    assert "aiplat-use1-system" in target.read_text()  # dev GPU pools are Karpenter NodePools
 
 
 def write_stack(tmp_path, name: str, body: str) -> str:

@@ -101,7 +101,7 @@ def test_eks_04_access_is_api_mode_with_explicit_admin_entries(capture, stack, p
         entries = [
             e
             for e in cap.of_type("aws:eks/accessEntry:AccessEntry")
-            if e.inputs["clusterName"] == name
+            if e.inputs["clusterName"] == name and e.inputs.get("type", "STANDARD") == "STANDARD"
         ]
         policies = [
             p

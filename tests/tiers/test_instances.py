@@ -169,3 +169,29 @@ def test_every_default_region_of_a_tier_offers_every_instance_type_it_uses(tier)
     for region in spec.regions:
         missing = used - _offered_in(region)
         assert not missing, f"{tier.value}: {region} does not offer {sorted(missing)}"
+
+
+def _priced_types() -> list[tuple[str, str]]:
+    from tco.catalog import load_hardware, load_region
+    from tco.catalog.loading import shipped_regions
+
+    priced = [(f"prices {r}", t) for r in shipped_regions() for t in load_region(r).instance_hour]
+    return priced + [("hardware.yaml", t) for t in load_hardware()]
+
+
+@pytest.mark.parametrize(("source", "instance_type"), _priced_types())
+def test_every_instance_type_the_price_catalog_uses_is_in_the_instance_catalog(
+    source, instance_type
+):
+    assert instance_type in CATALOG, f"{source} prices {instance_type}, which the catalog lacks"
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_gpu_count_gpu_memory_and_vcpus_are_what_aws_publishes(described, name):
+    aws = as_catalog_row(described[name])
+    row = CATALOG[name]
+    assert (row.accelerators, row.accelerator_memory_gib, row.vcpus) == (
+        aws.accelerators,
+        aws.accelerator_memory_gib,
+        aws.vcpus,
+    )
