@@ -56,4 +56,12 @@ class ClusterServices(pulumi.ComponentResource):
         self._name = name
         self.parts: dict[str, pulumi.ComponentResource] = {}
         # Each part below is added by the spec; the order is the install order.
+        if args.platform.stacks.kubeflow:
+            from components.kubeflow import Kubeflow, KubeflowArgs
+
+            self.parts["kubeflow"] = Kubeflow(
+                f"{name}-kubeflow",
+                KubeflowArgs(platform=args.platform, lake=args.lake),
+                pulumi.ResourceOptions(parent=self),
+            )
         self.register_outputs({"parts": sorted(self.parts)})

@@ -78,6 +78,7 @@ SPEC = TierSpec(
             olap_hooks=True,
         ),
         kubeflow=frozenset(KubeflowPart),
+        nas=True,
         automl=True,
         serving=ServingSpec(
             engines=frozenset(

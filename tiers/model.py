@@ -203,6 +203,7 @@ class PlatformStacks:
     feature_store: bool
     data_engines: frozenset[DataEngine]
     federation: FederationSpec
+    nas: bool = False  # Katib neural architecture search (DARTS) besides HPO
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,463 @@
+"""What the Kubeflow component renders itself, as pure functions: where GPU work lands,
+the user profile's quota, the Notebook, the Trainer runtimes and reference TrainJob, the
+Katib experiments and the registered pipeline. Every pod template is built with
+:mod:`components.hardening` (K8S-03, K8S-04, K8S-06, K8S-08)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from components.decisions import accelerator_resource
+from components.existing_cluster import gpu_scheduling
+from components.hardening import (
+    GPU_RESOURCE,
+    Resources,
+    container,
+    pod_security_context,
+    pod_spec,
+    scratch_volume,
+    tcp_probes,
+)
+from components.platform_namespace import Quota
+from components.values import kubeflow as images
+from tiers.model import PoolRole
+from tiers.resolve import ResolvedGpuPool
+
+TRAINER_GROUP = "trainer.kubeflow.org"
+TORCH_RUNTIME = "aiplat-torch-gpu"
+MPI_RUNTIME = "aiplat-mpi-gpu"
+TRIAL_CONTAINER = "training-container"
+TRIAL_SCRIPT_CONFIGMAP = "reference-trainer"
+DATA_PVC = "reference-data"
+PIPELINE_CONFIGMAP = "aiplat-reference-pipeline"
+LABELS = {"app.kubernetes.io/part-of": "kubeflow", "app.kubernetes.io/managed-by": "aiplat"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class GpuPlacement:
+    """One GPU pool as workloads see it: how to land there and what a node holds."""
+
+    pool: str
+    node_selector: dict[str, str]
+    tolerations: list[dict[str, str]]
+    gpus_per_node: int
+    vcpus_per_node: int
+    memory_gib_per_node: int
+    max_nodes: int
+
+    @property
+    def max_gpus(self) -> int:
+        return self.gpus_per_node * self.max_nodes
+
+    def share(self, gpus: int) -> Resources:
+        """Requests and limits for a container holding ``gpus`` of a node's GPUs: its share
+        of the node's CPU and memory, leaving room for the node's daemons."""
+        if not 1 <= gpus <= self.gpus_per_node:
+            raise ValueError(
+                f"pool {self.pool}: a container can hold 1..{self.gpus_per_node} GPUs (got {gpus})"
+            )
+        cpu = self.vcpus_per_node * gpus // self.gpus_per_node
+        memory = self.memory_gib_per_node * gpus // self.gpus_per_node
+        return Resources(
+            cpu_request=str(max(1, cpu * 3 // 4)),
+            memory_request=f"{max(1, memory * 3 // 4)}Gi",
+            cpu_limit=str(max(1, cpu - 1)),
+            memory_limit=f"{max(1, memory * 7 // 8)}Gi",
+            gpus=gpus,
+        )
+
+
+def placement(pools: tuple[ResolvedGpuPool, ...], role: PoolRole) -> GpuPlacement:
+    """The first pool with ``role``; its accelerator must be NVIDIA (the workloads request
+    ``nvidia.com/gpu``)."""
+    for pool in pools:
+        if pool.role is role:
+            if accelerator_resource(pool.instance) != GPU_RESOURCE:
+                raise ValueError(
+                    f"pool {pool.name}: Kubeflow workloads request {GPU_RESOURCE}; "
+                    f"{pool.instance.name} has none"
+                )
+            scheduling = gpu_scheduling(pool)
+            return GpuPlacement(
+                pool=pool.name,
+                node_selector=scheduling.node_selector,
+                tolerations=scheduling.tolerations,
+                gpus_per_node=pool.instance.accelerators,
+                vcpus_per_node=pool.instance.vcpus,
+                memory_gib_per_node=pool.instance.memory_gib,
+                max_nodes=pool.max_nodes,
+            )
+    raise ValueError(f"no GPU pool with role {role.value!r}; Kubeflow needs one")
+
+
+def user_quota(*pools: GpuPlacement) -> Quota:
+    """The user profile may use every GPU of its pools at their maximum size, and the CPU
+    and memory that come with them (requests; the pools bound the rest)."""
+    return Quota(
+        cpu=str(sum(p.vcpus_per_node * p.max_nodes for p in pools)),
+        memory=f"{sum(p.memory_gib_per_node * p.max_nodes for p in pools)}Gi",
+        gpus=sum(p.max_gpus for p in pools),
+        pods=100,
+    )
+
+
+def _hardened_pod(
+    *,
+    containers: list[dict[str, Any]],
+    volumes: tuple[dict[str, Any], ...],
+    where: GpuPlacement | None,
+    service_account: str,
+    uid: int,
+    gid: int,
+    restart_policy: str | None = None,
+    automount_token: bool = False,
+) -> dict[str, Any]:
+    spec = pod_spec(
+        service_account=service_account,
+        containers=containers,
+        volumes=volumes,
+        automount_token=automount_token,
+        node_selector=where.node_selector if where else None,
+        tolerations=where.tolerations if where else None,
+        restart_policy=restart_policy,
+    )
+    security = pod_security_context(uid)
+    security["runAsGroup"] = gid
+    security["fsGroup"] = gid
+    spec["securityContext"] = security
+    return spec
+
+
+def workspace_pvc(name: str, namespace: str, size_gib: int) -> dict[str, Any]:
+    return {
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(LABELS)},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": f"{size_gib}Gi"}},
+        },
+    }
+
+
+def notebook(name: str, namespace: str, where: GpuPlacement, workspace: str) -> dict[str, Any]:
+    """A Notebook (kubeflow.org/v1) on the notebook pool with one GPU: JupyterLab from the
+    pinned AutoML image (AutoGluon), its home on the workspace PVC, /tmp as scratch."""
+    nb = images.NOTEBOOK
+    home = "/home/sagemaker-user"
+    tmp_volume, tmp_mount = scratch_volume("tmp", "/tmp", "4Gi")
+    lab = container(
+        name=name,  # the notebook controller expects the container named after the Notebook
+        image_ref=nb.ref,
+        resources=where.share(1),
+        command=("jupyter-lab",),
+        args=(
+            "--ServerApp.base_url=$(NB_PREFIX)",
+            "--ServerApp.ip=0.0.0.0",
+            "--ServerApp.port=8888",
+            f"--ServerApp.root_dir={home}",
+            "--no-browser",
+        ),
+        ports={"notebook-port": 8888},
+        env={"HOME": home, "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime"},
+        probes=tcp_probes(8888),
+        mounts=({"name": "workspace", "mountPath": home}, tmp_mount),
+    )
+    volumes = ({"name": "workspace", "persistentVolumeClaim": {"claimName": workspace}}, tmp_volume)
+    return {
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(LABELS)},
+        "spec": {
+            "template": {
+                "spec": _hardened_pod(
+                    containers=[lab],
+                    volumes=volumes,
+                    where=where,
+                    service_account="notebook",
+                    uid=nb.uid,
+                    gid=nb.gid,
+                )
+            }
+        },
+    }
+
+
+def _job_template(pod: dict[str, Any], labels: dict[str, str] | None = None) -> dict[str, Any]:
+    template: dict[str, Any] = {"spec": {"template": {"spec": pod}}}
+    if labels:
+        template["metadata"] = {"labels": labels}
+    return template
+
+
+def torch_runtime(where: GpuPlacement) -> dict[str, Any]:
+    """ClusterTrainingRuntime for PyTorch DDP on the training pool: one process per GPU."""
+    tmp_volume, tmp_mount = scratch_volume("tmp", "/tmp", "16Gi")
+    node = container(
+        name="node",
+        image_ref=images.TORCH.ref,
+        resources=where.share(where.gpus_per_node),
+        mounts=(tmp_mount,),
+    )
+    pod = _hardened_pod(
+        containers=[node],
+        volumes=(tmp_volume,),
+        where=where,
+        service_account="trainer",
+        uid=images.TORCH.uid,
+        gid=images.TORCH.gid,
+    )
+    return {
+        "metadata": {"name": TORCH_RUNTIME, "labels": dict(LABELS)},
+        "spec": {
+            "mlPolicy": {"numNodes": 1, "torch": {}},
+            "template": {
+                "spec": {
+                    "replicatedJobs": [
+                        {
+                            "name": "node",
+                            "template": _job_template(
+                                pod, {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}
+                            ),
+                        }
+                    ]
+                }
+            },
+        },
+    }
+
+
+def mpi_runtime(where: GpuPlacement) -> dict[str, Any]:
+    """ClusterTrainingRuntime for MPI/Horovod: a CPU launcher runs ``mpirun``; GPU nodes run
+    sshd as the image's non-root user with writable paths as scratch volumes."""
+    ssh_dir = "/home/mpiuser/.ssh"
+    tmp_volume, tmp_mount = scratch_volume("tmp", "/tmp", "16Gi")
+    run_volume, run_mount = scratch_volume("run", "/run/sshd", "16Mi")
+    launcher = container(
+        name="launcher",
+        image_ref=images.MPI.ref,
+        resources=Resources(
+            cpu_request="500m", memory_request="1Gi", cpu_limit="2", memory_limit="4Gi"
+        ),
+        command=("mpirun",),
+        mounts=(tmp_mount,),
+    )
+    node = container(
+        name="node",
+        image_ref=images.MPI.ref,
+        resources=where.share(where.gpus_per_node),
+        command=("/usr/sbin/sshd",),
+        args=("-De", "-f", "/home/mpiuser/.sshd_config"),
+        mounts=(tmp_mount, run_mount),
+    )
+    common = {"service_account": "trainer", "uid": images.MPI.uid, "gid": images.MPI.gid}
+    launcher_pod = _hardened_pod(containers=[launcher], volumes=(tmp_volume,), where=None, **common)
+    node_pod = _hardened_pod(
+        containers=[node], volumes=(tmp_volume, run_volume), where=where, **common
+    )
+    return {
+        "metadata": {"name": MPI_RUNTIME, "labels": dict(LABELS)},
+        "spec": {
+            "mlPolicy": {
+                "numNodes": 2,
+                "mpi": {
+                    "numProcPerNode": where.gpus_per_node,
+                    "mpiImplementation": "OpenMPI",
+                    "sshAuthMountPath": ssh_dir,
+                    "runLauncherAsNode": False,
+                },
+            },
+            "template": {
+                "spec": {
+                    "successPolicy": {"operator": "All", "targetReplicatedJobs": ["launcher"]},
+                    "replicatedJobs": [
+                        {"name": "launcher", "template": _job_template(launcher_pod)},
+                        {
+                            "name": "node",
+                            "template": _job_template(
+                                node_pod, {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}
+                            ),
+                        },
+                    ],
+                }
+            },
+        },
+    }
+
+
+def reference_train_job(namespace: str, where: GpuPlacement) -> dict[str, Any]:
+    """A suspended TrainJob: the template users copy (resume it to run). Two nodes of the
+    training pool when it has them, every GPU of each node."""
+    resources = where.share(where.gpus_per_node).as_k8s()
+    return {
+        "metadata": {"name": "reference-torch", "namespace": namespace, "labels": dict(LABELS)},
+        "spec": {
+            "suspend": True,
+            "runtimeRef": {
+                "apiGroup": TRAINER_GROUP,
+                "kind": "ClusterTrainingRuntime",
+                "name": TORCH_RUNTIME,
+            },
+            "trainer": {
+                "image": images.TORCH.ref,
+                "command": ["torchrun", "/opt/aiplat/train.py"],
+                "numNodes": min(2, where.max_nodes),
+                "resourcesPerNode": resources,
+            },
+        },
+    }
+
+
+def _trial_job(where: GpuPlacement, command: tuple[str, ...], image_ref: str) -> dict[str, Any]:
+    tmp_volume, tmp_mount = scratch_volume("tmp", "/tmp", "8Gi")
+    trial = container(
+        name=TRIAL_CONTAINER,
+        image_ref=image_ref,
+        resources=where.share(1),
+        command=command,
+        mounts=(
+            tmp_mount,
+            {"name": "trainer", "mountPath": "/opt/aiplat", "readOnly": True},
+            {"name": "data", "mountPath": "/data", "readOnly": True},
+        ),
+    )
+    volumes = (
+        tmp_volume,
+        {"name": "trainer", "configMap": {"name": TRIAL_SCRIPT_CONFIGMAP}},
+        {"name": "data", "persistentVolumeClaim": {"claimName": DATA_PVC, "readOnly": True}},
+    )
+    pod = _hardened_pod(
+        containers=[trial],
+        volumes=volumes,
+        where=where,
+        service_account="trainer",
+        uid=images.TORCH.uid,
+        gid=images.TORCH.gid,
+        restart_policy="Never",
+    )
+    return {"apiVersion": "batch/v1", "kind": "Job", "spec": {"template": {"spec": pod}}}
+
+
+def hpo_experiment(namespace: str, where: GpuPlacement, max_trials: int) -> dict[str, Any]:
+    """Katib HPO of the reference model (TPE over learning rate and width), maximising AUC.
+    One trial at a time: the data volume is ReadWriteOnce."""
+    command = (
+        "python",
+        "/opt/aiplat/trial.py",
+        "--learning-rate=${trialParameters.learningRate}",
+        "--hidden=${trialParameters.hidden}",
+    )
+    return {
+        "metadata": {"name": "reference-hpo", "namespace": namespace, "labels": dict(LABELS)},
+        "spec": {
+            "objective": {
+                "type": "maximize",
+                "goal": 0.9,
+                "objectiveMetricName": "auc",
+                "additionalMetricNames": ["loss"],
+            },
+            "algorithm": {"algorithmName": "tpe"},
+            "parallelTrialCount": 1,
+            "maxTrialCount": max_trials,
+            "maxFailedTrialCount": 3,
+            "metricsCollectorSpec": {"collector": {"kind": "StdOut"}},
+            "parameters": [
+                {
+                    "name": "lr",
+                    "parameterType": "double",
+                    "feasibleSpace": {"min": "0.0001", "max": "0.1"},
+                },
+                {
+                    "name": "hidden",
+                    "parameterType": "int",
+                    "feasibleSpace": {"min": "8", "max": "128"},
+                },
+            ],
+            "trialTemplate": {
+                "primaryContainerName": TRIAL_CONTAINER,
+                "trialParameters": [
+                    {"name": "learningRate", "reference": "lr"},
+                    {"name": "hidden", "reference": "hidden"},
+                ],
+                "trialSpec": _trial_job(where, command, images.TORCH.ref),
+            },
+        },
+    }
+
+
+def nas_experiment(namespace: str, where: GpuPlacement) -> dict[str, Any]:
+    """Katib NAS with DARTS (Katib's pinned DARTS trial image), for tiers that ask for it."""
+    command = (
+        "python3",
+        "run_trial.py",
+        '--algorithm-settings="${trialParameters.algorithmSettings}"',
+        '--search-space="${trialParameters.searchSpace}"',
+        '--num-layers="${trialParameters.numberLayers}"',
+    )
+    job = _trial_job(where, command, images.KATIB_DARTS.ref)
+
+    def categorical(*values: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "filter_size",
+                "parameterType": "categorical",
+                "feasibleSpace": {"list": list(values)},
+            }
+        ]
+
+    return {
+        "metadata": {"name": "reference-nas-darts", "namespace": namespace, "labels": dict(LABELS)},
+        "spec": {
+            "objective": {"type": "maximize", "objectiveMetricName": "Best-Genotype"},
+            "metricsCollectorSpec": {
+                "collector": {"kind": "StdOut"},
+                "source": {"filter": {"metricsFormat": ["([\\w-]+)=(Genotype.*)"]}},
+            },
+            "algorithm": {
+                "algorithmName": "darts",
+                "algorithmSettings": [{"name": "num_epochs", "value": "3"}],
+            },
+            "parallelTrialCount": 1,
+            "maxTrialCount": 1,
+            "maxFailedTrialCount": 1,
+            "nasConfig": {
+                "graphConfig": {"numLayers": 3},
+                "operations": [
+                    {"operationType": "separable_convolution", "parameters": categorical("3")},
+                    {"operationType": "dilated_convolution", "parameters": categorical("3", "5")},
+                    {"operationType": "max_pooling", "parameters": categorical("3")},
+                    {"operationType": "skip_connection"},
+                ],
+            },
+            "trialTemplate": {
+                "primaryContainerName": TRIAL_CONTAINER,
+                "trialParameters": [
+                    {"name": "algorithmSettings", "reference": "algorithm-settings"},
+                    {"name": "searchSpace", "reference": "search-space"},
+                    {"name": "numberLayers", "reference": "num-layers"},
+                ],
+                "trialSpec": job,
+            },
+        },
+    }
+
+
+def trial_script_configmap(namespace: str, script: str) -> dict[str, Any]:
+    return {
+        "metadata": {
+            "name": TRIAL_SCRIPT_CONFIGMAP,
+            "namespace": namespace,
+            "labels": dict(LABELS),
+        },
+        "data": {"trial.py": script},
+    }
+
+
+def pipeline_configmap(namespace: str, ir_yaml: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """The compiled reference pipeline, registered as data in the pipelines namespace."""
+    return {
+        "metadata": {
+            "name": PIPELINE_CONFIGMAP,
+            "namespace": namespace,
+            "labels": {**LABELS, "aiplat.io/pipeline": "reference"},
+        },
+        "data": {"pipeline.yaml": ir_yaml, "settings.json": json.dumps(settings, sort_keys=True)},
+    }
