@@ -21,6 +21,7 @@ def kubeflow(platform: ResolvedPlatform) -> list[Row]:
     return [
         ("kubeflow", _names(stacks.kubeflow)),
         ("automl", "yes" if stacks.automl else "no"),
+        ("katib search", "HPO + NAS" if stacks.nas else "HPO"),
     ]
 
 
