@@ -111,7 +111,7 @@ def test_settings_come_from_a_stacks_training_pool():
     assert settings.training_pool == "training"
     assert settings.node_selector == {"aiplat.io/pool": "training"}
     assert settings.canary_percent == 20
-    spec, platform = parse_ir(compile_ir(settings))
+    spec, _ = parse_ir(compile_ir(settings))
     assert spec["root"]["inputDefinitions"]["parameters"]["canary_percent"]["defaultValue"] == 20
 
 
