@@ -83,6 +83,31 @@ def system_quota(parts: frozenset[KubeflowPart], training: work.GpuPlacement) ->
     return Quota(cpu="32", memory="128Gi", gpus=gpus, pods=200)
 
 
+# Admission webhooks of the controllers in ``kubeflow`` (Trainer and JobSet 9443, Katib and
+# KFP 8443, PodDefaults 4443): the API server calls them from outside the cluster network.
+_FROM_API_SERVER = NetworkAllow(
+    name="from-api-server-webhooks",
+    direction=Direction.INGRESS,
+    any_peer=True,
+    ports=(443, 4443, 8443, 9443),
+)
+_FROM_GATEWAY = NetworkAllow(
+    name="from-ingress-gateway", direction=Direction.INGRESS, namespaces=("istio-system",)
+)
+
+
+def upstream_namespaces(parts: frozenset[KubeflowPart]) -> tuple[str, ...]:
+    """Namespaces the upstream kustomizations install into besides ``kubeflow``; aiplat
+    creates them first, hardened: the standalone notebook controller's, and Dex's and
+    oauth2-proxy's with the dashboard."""
+    found: list[str] = []
+    if KubeflowPart.NOTEBOOKS in parts and KubeflowPart.PROFILES not in parts:
+        found.append("notebook-controller-system")
+    if KubeflowPart.DASHBOARD in parts:
+        found.extend(["auth", "oauth2-proxy"])
+    return tuple(found)
+
+
 _EGRESS = (
     NetworkAllow(name="egress-https", direction=Direction.EGRESS, cidr="0.0.0.0/0", ports=(443,)),
     NetworkAllow(name="egress-lake", direction=Direction.EGRESS, namespaces=("lake",)),
@@ -130,6 +155,8 @@ class Kubeflow(pulumi.ComponentResource):
                         direction=Direction.INGRESS,
                         namespaces=(USER_NAMESPACE,),
                     ),
+                    _FROM_API_SERVER,
+                    _FROM_GATEWAY,
                     *_EGRESS,
                 ),
                 allow_api_server=True,
@@ -137,6 +164,23 @@ class Kubeflow(pulumi.ComponentResource):
             ),
             pulumi.ResourceOptions(parent=self),
         )
+        self.upstream = [
+            PlatformNamespace(
+                f"{name}-{namespace}",
+                PlatformNamespaceArgs(
+                    namespace=namespace,
+                    pod_security=PodSecurity.BASELINE
+                    if platform.stacks.mesh
+                    else PodSecurity.RESTRICTED,
+                    quota=Quota(cpu="4", memory="8Gi", gpus=0, pods=20),
+                    allows=(_FROM_API_SERVER, _FROM_GATEWAY, *_EGRESS),
+                    allow_api_server=True,
+                    mesh_injection=platform.stacks.mesh,
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+            for namespace in upstream_namespaces(parts)
+        ]
         user_labels = {"app.kubernetes.io/part-of": "kubeflow-profile"}
         if KubeflowPart.KATIB in parts:
             user_labels["katib.kubeflow.org/metrics-collector-injection"] = "enabled"
@@ -176,13 +220,17 @@ class Kubeflow(pulumi.ComponentResource):
                 handlers[part]()
         self.parts = sorted(p.value for p in parts)
         self.register_outputs(
-            {"parts": self.parts, "namespaces": [SYSTEM_NAMESPACE, USER_NAMESPACE]}
+            {
+                "parts": self.parts,
+                "namespaces": [SYSTEM_NAMESPACE, USER_NAMESPACE, *upstream_namespaces(parts)],
+            }
         )
 
     # -- helpers -------------------------------------------------------------------------
 
     def _in_system(self, *after: pulumi.Resource) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, depends_on=[*self.system.ready, *after])
+        ready = [r for ns in (self.system, *self.upstream) for r in ns.ready]
+        return pulumi.ResourceOptions(parent=self, depends_on=[*ready, *after])
 
     def _in_user(self, *after: pulumi.Resource) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(

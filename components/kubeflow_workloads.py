@@ -230,7 +230,6 @@ def mpi_runtime(where: GpuPlacement) -> dict[str, Any]:
     sshd as the image's non-root user with writable paths as scratch volumes."""
     ssh_dir = "/home/mpiuser/.ssh"
     tmp_volume, tmp_mount = scratch_volume("tmp", "/tmp", "16Gi")
-    run_volume, run_mount = scratch_volume("run", "/run/sshd", "16Mi")
     launcher = container(
         name="launcher",
         image_ref=images.MPI.ref,
@@ -245,14 +244,13 @@ def mpi_runtime(where: GpuPlacement) -> dict[str, Any]:
         image_ref=images.MPI.ref,
         resources=where.share(where.gpus_per_node),
         command=("/usr/sbin/sshd",),
-        args=("-De", "-f", "/home/mpiuser/.sshd_config"),
-        mounts=(tmp_mount, run_mount),
+        # The image's config writes its PID file under the (read-only) home: move it to /tmp.
+        args=("-De", "-f", "/home/mpiuser/.sshd_config", "-o", "PidFile=/tmp/sshd.pid"),
+        mounts=(tmp_mount,),
     )
     common = {"service_account": "trainer", "uid": images.MPI.uid, "gid": images.MPI.gid}
     launcher_pod = _hardened_pod(containers=[launcher], volumes=(tmp_volume,), where=None, **common)
-    node_pod = _hardened_pod(
-        containers=[node], volumes=(tmp_volume, run_volume), where=where, **common
-    )
+    node_pod = _hardened_pod(containers=[node], volumes=(tmp_volume,), where=where, **common)
     return {
         "metadata": {"name": MPI_RUNTIME, "labels": dict(LABELS)},
         "spec": {

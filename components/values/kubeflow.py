@@ -9,7 +9,9 @@ Images are pinned tags (K8S-08) with where each came from:
   (UID 1000, GID 100). It is not a Kubeflow notebook-server image, so the Notebook starts
   JupyterLab itself under the controller's ``NB_PREFIX``.
 - torch: the PyTorch CUDA runtime the upstream Trainer ``torch-distributed`` runtime uses.
-- mpi: Horovod 0.28.1 (the last Horovod release) for MPI/Horovod-style jobs.
+- mpi: the mpi-operator's OpenMPI base v0.6.0, the runtime's default for MPI/Horovod-style
+  jobs: it runs sshd as a non-root user. A Horovod training image built FROM it (adding CUDA
+  and Horovod) is set per TrainJob in ``trainer.image``; aiplat builds no images.
 """
 
 from __future__ import annotations
@@ -50,10 +52,13 @@ TORCH = ImagePin(
     gid=1000,
 )
 MPI = ImagePin(
-    repository="horovod/horovod",
-    tag="0.28.1",
+    repository="mpioperator/openmpi",
+    tag="v0.6.0",
     licence="Apache-2.0",
-    source="horovod/horovod v0.28.1 (2023-06, the last release); Docker Hub horovod/horovod",
+    source=(
+        "kubeflow/mpi-operator build/base (Dockerfile, openmpi.Dockerfile): OpenMPI, sshd "
+        "runnable as the non-root mpiuser (UID 1000) on port 2222, /home/mpiuser/.sshd_config"
+    ),
     uid=1000,
     gid=1000,
 )

@@ -15,7 +15,7 @@ from aiplat.manifests import crd_dir, has_crd_schema, manifest_of, manifests, va
 from aiplat.stackfiles import load
 from components import kubeflow_manifests
 from components.hardening import GPU_RESOURCE
-from components.kubeflow import Kubeflow
+from components.kubeflow import Kubeflow, upstream_namespaces
 from tiers import pins
 from tiers.model import KubeflowPart
 
@@ -208,7 +208,13 @@ def test_kubeflow_namespaces_are_platform_namespaces_with_gpu_quota(capture, sta
         for r in children
         if r.type == "kubernetes:core/v1:Namespace"
     }
-    assert set(namespaces) == {"kubeflow", "kubeflow-user"}
+    parts = EXPECTED_PARTS[stack]
+    upstream = set(upstream_namespaces(frozenset(parts)))
+    assert set(namespaces) == {"kubeflow", "kubeflow-user"} | upstream
+    if KubeflowPart.DASHBOARD in parts:
+        assert {"auth", "oauth2-proxy"} <= upstream
+    if parts == {KubeflowPart.NOTEBOOKS}:
+        assert upstream == {"notebook-controller-system"}
     assert namespaces["kubeflow-user"]["pod-security.kubernetes.io/enforce"] == "baseline"
     platform = load(stack).resolve()
     mesh = "enabled" if platform.stacks.mesh else None
@@ -228,7 +234,8 @@ def test_kubeflow_namespaces_are_platform_namespaces_with_gpu_quota(capture, sta
         for r in children
         if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy"
     }
-    assert {("kubeflow", "default-deny"), ("kubeflow-user", "default-deny")} <= policies
+    assert {(ns, "default-deny") for ns in namespaces} <= policies
+    assert ("kubeflow", "from-api-server-webhooks") in policies
 
 
 @pytest.mark.parametrize(("stack", "irsa"), [("advanced-dev", True)])
@@ -271,3 +278,14 @@ def test_poc_dev_has_no_pipelines_katib_or_trainer(capture):
     kinds = {m.kind for m in rendered(capture("poc-dev", True))}
     assert {"TrainJob", "Experiment", "ClusterTrainingRuntime"}.isdisjoint(kinds)
     assert not [r for r in kubeflow_children(capture("poc-dev", True)) if r.type == RELEASE]
+
+
+@pytest.mark.parametrize("stack", ["poc-local", "intermediate-onprem"])
+@both_modes
+def test_on_a_cluster_you_bring_kubeflow_uses_its_provider(capture, stack, preview):
+    cap = capture(stack, preview)
+    (provider,) = cap.of_type("pulumi:providers:kubernetes")
+    children = [r for r in kubeflow_children(cap) if r.type in (DIRECTORY, RELEASE)]
+    assert children
+    for resource in children:
+        assert resource.provider and resource.provider.startswith(provider.urn)

@@ -145,3 +145,19 @@ def test_a_manifest_pin_refuses_a_branch_or_loose_version(ref):
 def test_directory_names_are_short_and_stable():
     assert directory_name(pins.KFP_CLUSTER_SCOPED) == "kustomize-cluster-scoped-resources"
     assert directory_name(pins.KATIB_STANDALONE) == "installs-katib-standalone"
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        ({P.NOTEBOOKS}, ("notebook-controller-system",)),
+        ({P.NOTEBOOKS, P.TRAINER}, ("notebook-controller-system",)),
+        ({P.NOTEBOOKS, P.PROFILES}, ()),
+        ({P.NOTEBOOKS, P.PROFILES, P.DASHBOARD}, ("auth", "oauth2-proxy")),
+        ({P.TRAINER}, ()),
+    ],
+)
+def test_namespaces_upstream_installs_into_are_created_hardened_first(parts, expected):
+    from components.kubeflow import upstream_namespaces
+
+    assert upstream_namespaces(frozenset(parts)) == expected
