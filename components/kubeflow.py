@@ -344,13 +344,40 @@ class Kubeflow(pulumi.ComponentResource):
         from pipelines.reference import compile_ir, settings_for
 
         installed = self._install(KubeflowPart.PIPELINES)
-        settings = settings_for(self._args.platform)
+        lake = self._args.lake
+        catalog = (
+            {"catalog_type": lake.catalog.value, "catalog_uri": lake.catalog_uri or ""}
+            if lake
+            else {}
+        )
+        settings = settings_for(self._args.platform, **catalog)
         body = work.pipeline_configmap(SYSTEM_NAMESPACE, compile_ir(settings), asdict(settings))
         k8s.core.v1.ConfigMap(
             f"{self._name}-pipeline-reference",
             metadata=body["metadata"],
             data=body["data"],
             opts=self._in_system(*installed),
+        )
+        # The canary steps patch the serving endpoint: get/patch InferenceServices only
+        # (K8S-07: no wildcards), bound to the pipeline runner.
+        role = k8s.rbac.v1.ClusterRole(
+            f"{self._name}-pipeline-canary",
+            metadata={"name": work.CANARY_ROLE, "labels": dict(work.LABELS)},
+            rules=work.canary_rules(),
+            opts=self._in_system(),
+        )
+        k8s.rbac.v1.ClusterRoleBinding(
+            f"{self._name}-pipeline-canary-binding",
+            metadata={"name": work.CANARY_ROLE, "labels": dict(work.LABELS)},
+            role_ref={
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": work.CANARY_ROLE,
+            },
+            subjects=[
+                {"kind": "ServiceAccount", "name": PIPELINE_RUNNER, "namespace": SYSTEM_NAMESPACE}
+            ],
+            opts=self._in_system(role),
         )
 
     def _katib(self) -> None:

@@ -32,6 +32,7 @@ TRIAL_CONTAINER = "training-container"
 TRIAL_SCRIPT_CONFIGMAP = "reference-trainer"
 DATA_PVC = "reference-data"
 PIPELINE_CONFIGMAP = "aiplat-reference-pipeline"
+CANARY_ROLE = "aiplat-pipeline-canary"
 LABELS = {"app.kubernetes.io/part-of": "kubeflow", "app.kubernetes.io/managed-by": "aiplat"}
 
 
@@ -459,3 +460,15 @@ def pipeline_configmap(namespace: str, ir_yaml: str, settings: dict[str, Any]) -
         },
         "data": {"pipeline.yaml": ir_yaml, "settings.json": json.dumps(settings, sort_keys=True)},
     }
+
+
+def canary_rules() -> list[dict[str, Any]]:
+    """What the pipeline's canary, promote and rollback steps may do: read and patch KServe
+    InferenceServices, nothing else."""
+    return [
+        {
+            "apiGroups": ["serving.kserve.io"],
+            "resources": ["inferenceservices"],
+            "verbs": ["get", "patch"],
+        }
+    ]

@@ -22,6 +22,7 @@ FEATURE_TABLE = "features.customer_features"  # aiplat/lake/tables.py CUSTOMER_F
 GPU_RESOURCE = "nvidia.com/gpu"
 CANARY_TASK = "deploy-canary"
 TRAIN_TASK = "train-model"
+CATALOG_TYPES = ("rest", "glue", "sql", "hive")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,8 +40,16 @@ class PipelineSettings:
     min_auc: float = 0.75
     endpoint: str = "reference-model"
     serving_namespace: str = "serving"
+    catalog_type: str = "rest"  # pyiceberg catalog type: rest (on-prem Polaris) or glue (AWS)
+    catalog_uri: str = ""
 
     def __post_init__(self) -> None:
+        if self.catalog_type not in CATALOG_TYPES:
+            raise SpecError(
+                "pipeline.catalog_type",
+                f"unknown catalog type {self.catalog_type!r}",
+                f"use one of: {', '.join(CATALOG_TYPES)}",
+            )
         if not 1 <= self.canary_percent <= 99:
             raise SpecError(
                 "pipeline.canary_percent",
@@ -62,7 +71,6 @@ class PipelineSettings:
 def settings_for(platform: Any, **overrides: Any) -> PipelineSettings:
     """Settings for a resolved stack: its first training pool's node selector, tolerations
     and GPUs per node (capped at one node's worth)."""
-    from components.decisions import POOL_ROLE_LABEL  # noqa: F401  (documents the labels)
     from components.existing_cluster import gpu_scheduling
     from tiers.model import PoolRole
 
@@ -96,8 +104,8 @@ def build(settings: PipelineSettings):
         description="Lake features, GPU training, evaluation, canary, promote or roll back.",
     )
     def reference(
-        catalog_type: str = "rest",
-        catalog_uri: str = "",
+        catalog_type: str = settings.catalog_type,
+        catalog_uri: str = settings.catalog_uri,
         warehouse: str = "",
         feature_table: str = FEATURE_TABLE,
         learning_rate: float = 0.01,

@@ -129,6 +129,11 @@ def test_settings_come_from_a_stacks_training_pool():
             "fix: promote only models better than chance, e.g. 0.75",
         ),
         ({"gpus": 0}, "pipeline.gpus: must be >= 1 (got 0); fix: train on at least one GPU"),
+        (
+            {"catalog_type": "nessie"},
+            "pipeline.catalog_type: unknown catalog type 'nessie'; "
+            "fix: use one of: rest, glue, sql, hive",
+        ),
     ],
 )
 def test_bad_settings_are_refused_with_one_line(change, message):
