@@ -283,9 +283,25 @@ def mpi_runtime(where: GpuPlacement) -> dict[str, Any]:
 
 
 def reference_train_job(namespace: str, where: GpuPlacement) -> dict[str, Any]:
-    """A suspended TrainJob: the template users copy (resume it to run). Two nodes of the
-    training pool when it has them, every GPU of each node."""
+    """A suspended TrainJob: the template users copy (resume it to run). It trains the
+    reference model (``pipelines/trial.py``) on one node of the training pool with every
+    GPU of the node; a runtime patch mounts the script and the feature export."""
     resources = where.share(where.gpus_per_node).as_k8s()
+    pod_patch = {
+        "volumes": [
+            {"name": "trainer", "configMap": {"name": TRIAL_SCRIPT_CONFIGMAP}},
+            {"name": "data", "persistentVolumeClaim": {"claimName": DATA_PVC, "readOnly": True}},
+        ],
+        "containers": [
+            {
+                "name": "node",
+                "volumeMounts": [
+                    {"name": "trainer", "mountPath": "/opt/aiplat", "readOnly": True},
+                    {"name": "data", "mountPath": "/data", "readOnly": True},
+                ],
+            }
+        ],
+    }
     return {
         "metadata": {"name": "reference-torch", "namespace": namespace, "labels": dict(LABELS)},
         "spec": {
@@ -297,10 +313,27 @@ def reference_train_job(namespace: str, where: GpuPlacement) -> dict[str, Any]:
             },
             "trainer": {
                 "image": images.TORCH.ref,
-                "command": ["torchrun", "/opt/aiplat/train.py"],
-                "numNodes": min(2, where.max_nodes),
+                "command": ["python", "/opt/aiplat/trial.py", "--data=/data/features.npz"],
+                "numNodes": 1,
                 "resourcesPerNode": resources,
             },
+            "runtimePatches": [
+                {
+                    "manager": "aiplat.io/reference",
+                    "trainingRuntimeSpec": {
+                        "template": {
+                            "spec": {
+                                "replicatedJobs": [
+                                    {
+                                        "name": "node",
+                                        "template": {"spec": {"template": {"spec": pod_patch}}},
+                                    }
+                                ]
+                            }
+                        }
+                    },
+                }
+            ],
         },
     }
 

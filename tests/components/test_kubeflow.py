@@ -53,13 +53,16 @@ def kubeflow_children(cap: Capture) -> list[CapturedResource]:
 
 
 def pod_specs(value: Any) -> list[dict[str, Any]]:
-    """Every pod spec (a mapping with ``containers``) anywhere in a nested structure."""
+    """Every pod spec (a mapping with ``containers``) anywhere in a nested structure. A
+    TrainJob's ``runtimePatches`` are not pod templates (they merge into the runtime's
+    hardened one); see test_train_job_patches_only_add_read_only_mounts."""
     found: list[dict[str, Any]] = []
     if isinstance(value, dict):
         if isinstance(value.get("containers"), list):
             found.append(value)
-        for v in value.values():
-            found.extend(pod_specs(v))
+        for k, v in value.items():
+            if k != "runtimePatches":
+                found.extend(pod_specs(v))
     elif isinstance(value, list):
         for v in value:
             found.extend(pod_specs(v))
@@ -326,3 +329,17 @@ def test_the_registered_pipeline_reads_the_lake_through_its_catalog(capture):
         params = spec["root"]["inputDefinitions"]["parameters"]
         assert params["catalog_type"]["defaultValue"] == kind
         assert params["feature_table"]["defaultValue"] == "features.customer_features"
+
+
+@pytest.mark.parametrize("stack", ["intermediate-onprem", "expert-prod"])
+def test_train_job_patches_only_add_read_only_mounts(capture, stack):
+    jobs = [m for m in rendered(capture(stack, False)) if m.kind == "TrainJob"]
+    assert jobs
+    for job in jobs:
+        for patch in job.body["spec"]["runtimePatches"]:
+            for replicated in patch["trainingRuntimeSpec"]["template"]["spec"]["replicatedJobs"]:
+                pod = replicated["template"]["spec"]["template"]["spec"]
+                assert set(pod) == {"volumes", "containers"}
+                for c in pod["containers"]:
+                    assert set(c) == {"name", "volumeMounts"}
+                    assert all(m["readOnly"] for m in c["volumeMounts"])
