@@ -9,7 +9,7 @@ dashboard behind oauth2-proxy with Dex as OIDC provider).
 
 Upstream parts are pinned kustomize directories (:mod:`components.kubeflow_manifests`) or
 the Trainer's pinned Helm chart; what aiplat renders itself comes from
-:mod:`components.kubeflow_workloads`, hardened.
+:mod:`components.kubeflow_workloads` and :mod:`components.kubeflow_training`, hardened.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kubeflow_manifests as manifests
+from components import kubeflow_training as training
 from components import kubeflow_workloads as work
 from components.helm import pinned_release
 from components.lake_access import LakeAccess
@@ -321,17 +322,17 @@ class Kubeflow(pulumi.ComponentResource):
             "runtime-torch",
             api,
             "ClusterTrainingRuntime",
-            work.torch_runtime(self._training_pool),
+            training.torch_runtime(self._training_pool),
             after,
         )
         self._custom(
             "runtime-mpi",
             api,
             "ClusterTrainingRuntime",
-            work.mpi_runtime(self._training_pool),
+            training.mpi_runtime(self._training_pool),
             after,
         )
-        job = work.reference_train_job(USER_NAMESPACE, self._training_pool)
+        job = training.reference_train_job(USER_NAMESPACE, self._training_pool)
         self._custom(
             "trainjob-reference",
             api,
@@ -384,8 +385,8 @@ class Kubeflow(pulumi.ComponentResource):
         installed = self._install(KubeflowPart.KATIB)
         opts = self._in_user(*installed, *self._reference_data())
         api = "kubeflow.org/v1beta1"
-        hpo = work.hpo_experiment(USER_NAMESPACE, self._training_pool, HPO_MAX_TRIALS)
+        hpo = training.hpo_experiment(USER_NAMESPACE, self._training_pool, HPO_MAX_TRIALS)
         self._custom("katib-hpo", api, "Experiment", hpo, opts)
         if self._args.platform.stacks.nas:
-            nas = work.nas_experiment(USER_NAMESPACE, self._training_pool)
+            nas = training.nas_experiment(USER_NAMESPACE, self._training_pool)
             self._custom("katib-nas", api, "Experiment", nas, opts)
