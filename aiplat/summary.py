@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tiers.model import OnlineStore, ServingEngine, Target
+from tiers.model import KubeflowPart, OnlineStore, PlatformStacks, ServingEngine, Target
 from tiers.resolve import ResolvedPlatform
 
 Row = tuple[str, str]
@@ -17,11 +17,18 @@ def _names(values) -> str:
     return ", ".join(sorted(str(getattr(v, "value", v)) for v in values)) or "none"
 
 
+def _katib_search(stacks: PlatformStacks) -> str:
+    if KubeflowPart.KATIB not in stacks.kubeflow:
+        return "none"
+    return "HPO + NAS" if stacks.nas else "HPO"
+
+
 def kubeflow(platform: ResolvedPlatform) -> list[Row]:
     stacks = platform.stacks
     return [
         ("kubeflow", _names(stacks.kubeflow)),
         ("automl", "yes" if stacks.automl else "no"),
+        ("katib search", _katib_search(stacks)),
     ]
 
 

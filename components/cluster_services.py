@@ -17,6 +17,7 @@ from components.decisions import tolerations
 from components.existing_cluster import gpu_scheduling
 from components.feature_store import FeatureStore, FeatureStoreArgs, online_store_for
 from components.federation import Federation, FederationArgs
+from components.kubeflow import Kubeflow, KubeflowArgs
 from components.lake_access import LakeAccess
 from components.mesh import Mesh, MeshArgs
 from components.observability import Observability, ObservabilityArgs
@@ -54,7 +55,9 @@ class ClusterServicesArgs:
 
 
 class ClusterServices(pulumi.ComponentResource):
-    """The platform's in-cluster services on one cluster."""
+    """The platform's in-cluster services on one cluster, one method per part, in install
+    order. The mesh and observability come first: the parts after them wait for both
+    (Istio's CRDs and sidecar injector, the Prometheus operator's CRDs)."""
 
     TYPE = "aiplat:platform:ClusterServices"
 
@@ -64,58 +67,61 @@ class ClusterServices(pulumi.ComponentResource):
         super().__init__(self.TYPE, name, None, opts)
         self._name = name
         self.parts: dict[str, pulumi.ComponentResource] = {}
-        # Each part below is added by the spec; the order is the install order.
-        platform = args.platform
-        stacks = platform.stacks
-        system = platform.system_pool
-        gpu_nodes = sum(p.desired_nodes for p in platform.gpu_pools)
-        max_nodes = system.max_nodes + sum(p.max_nodes for p in platform.gpu_pools)
-        if stacks.mesh:
-            self.parts["mesh"] = Mesh(
-                f"{name}-mesh",
-                MeshArgs(system_nodes=system.desired_nodes, max_nodes=max_nodes),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-        if stacks.observability.enabled:
-            gpu_tolerations = {
-                tuple(sorted(t.items())): t
-                for p in platform.gpu_pools
-                if p.instance.vendor is AcceleratorVendor.NVIDIA
-                for t in tolerations(p.instance)
-            }
-            self.parts["observability"] = Observability(
-                f"{name}-observability",
-                ObservabilityArgs(
-                    retention_days=stacks.observability.retention_days,
-                    nodes=system.desired_nodes + gpu_nodes,
-                    max_nodes=max_nodes,
-                    gpu_tolerations=tuple(gpu_tolerations.values()),
-                    serving_metrics=stacks.mesh,
-                    managed_control_plane=platform.target is Target.AWS,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-        self._add_federation(args)
+        self._add_mesh(args)
+        self._add_observability(args)
+        self._add_kubeflow(args)
         self._add_serving(args)
         self._add_feature_store(args)
+        self._add_federation(args)
         self.register_outputs({"parts": sorted(self.parts)})
 
-    def _add_federation(self, args: ClusterServicesArgs) -> None:
-        """FATE: the parties (and the exchange) the spec places in this cluster's region."""
-        spec = args.platform.stacks.federation
-        hosted = [p for p in spec.parties if p.region == args.region]
-        if not spec.enabled or not (hosted or spec.exchange_region == args.region):
+    def _after_base(self) -> pulumi.ResourceOptions:
+        """Options for a part installed after the mesh and observability (when present)."""
+        base = [self.parts[k] for k in ("mesh", "observability") if k in self.parts]
+        return pulumi.ResourceOptions(parent=self, depends_on=base)
+
+    def _add_mesh(self, args: ClusterServicesArgs) -> None:
+        platform = args.platform
+        if not platform.stacks.mesh:
             return
-        self.parts["federation"] = Federation(
-            f"{self._name}-federation",
-            FederationArgs(
-                stack=args.platform.stack,
-                spec=spec,
-                region=args.region,
-                chart=pins.FATE,
-                mesh=args.platform.stacks.mesh,
-            ),
+        self.parts["mesh"] = Mesh(
+            f"{self._name}-mesh",
+            MeshArgs(system_nodes=platform.system_pool.desired_nodes, max_nodes=_max_nodes(args)),
             pulumi.ResourceOptions(parent=self),
+        )
+
+    def _add_observability(self, args: ClusterServicesArgs) -> None:
+        platform = args.platform
+        stacks = platform.stacks
+        if not stacks.observability.enabled:
+            return
+        gpu_tolerations = {
+            tuple(sorted(t.items())): t
+            for p in platform.gpu_pools
+            if p.instance.vendor is AcceleratorVendor.NVIDIA
+            for t in tolerations(p.instance)
+        }
+        gpu_nodes = sum(p.desired_nodes for p in platform.gpu_pools)
+        self.parts["observability"] = Observability(
+            f"{self._name}-observability",
+            ObservabilityArgs(
+                retention_days=stacks.observability.retention_days,
+                nodes=platform.system_pool.desired_nodes + gpu_nodes,
+                max_nodes=_max_nodes(args),
+                gpu_tolerations=tuple(gpu_tolerations.values()),
+                serving_metrics=stacks.mesh,
+                managed_control_plane=platform.target is Target.AWS,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=list(self.parts.values())),
+        )
+
+    def _add_kubeflow(self, args: ClusterServicesArgs) -> None:
+        if not args.platform.stacks.kubeflow:
+            return
+        self.parts["kubeflow"] = Kubeflow(
+            f"{self._name}-kubeflow",
+            KubeflowArgs(platform=args.platform, lake=args.lake),
+            self._after_base(),
         )
 
     def _add_serving(self, args: ClusterServicesArgs) -> None:
@@ -133,7 +139,7 @@ class ClusterServices(pulumi.ComponentResource):
                 gpu=gpu_scheduling(inference[0]) if inference else None,
                 lake=args.lake,
             ),
-            pulumi.ResourceOptions(parent=self),
+            self._after_base(),
         )
 
     def _add_feature_store(self, args: ClusterServicesArgs) -> None:
@@ -153,5 +159,29 @@ class ClusterServices(pulumi.ComponentResource):
                 mesh=platform.stacks.mesh,
                 protect=platform.protect,
             ),
-            pulumi.ResourceOptions(parent=self),
+            self._after_base(),
         )
+
+    def _add_federation(self, args: ClusterServicesArgs) -> None:
+        """FATE: the parties (and the exchange) the spec places in this cluster's region."""
+        spec = args.platform.stacks.federation
+        hosted = [p for p in spec.parties if p.region == args.region]
+        if not spec.enabled or not (hosted or spec.exchange_region == args.region):
+            return
+        self.parts["federation"] = Federation(
+            f"{self._name}-federation",
+            FederationArgs(
+                stack=args.platform.stack,
+                spec=spec,
+                region=args.region,
+                chart=pins.FATE,
+                mesh=args.platform.stacks.mesh,
+            ),
+            self._after_base(),
+        )
+
+
+def _max_nodes(args: ClusterServicesArgs) -> int:
+    """Nodes the cluster can grow to (system and GPU pools at their maximum)."""
+    platform = args.platform
+    return platform.system_pool.max_nodes + sum(p.max_nodes for p in platform.gpu_pools)

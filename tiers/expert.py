@@ -84,6 +84,7 @@ SPEC = TierSpec(
             replicate_warehouse=True,
         ),
         kubeflow=frozenset(KubeflowPart),
+        nas=True,
         automl=True,
         serving=ServingSpec(
             engines=frozenset(

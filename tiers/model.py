@@ -351,6 +351,7 @@ class PlatformStacks:
     data_engines: frozenset[DataEngine]
     federation: FederationSpec
     online_store: OnlineStore = OnlineStore.VALKEY
+    nas: bool = False  # Katib neural architecture search (DARTS) besides HPO
 
 
 @dataclass(frozen=True, kw_only=True)

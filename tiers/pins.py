@@ -266,3 +266,122 @@ KARPENTER = ChartPin(
 def all_chart_pins() -> dict[str, ChartPin]:
     """Every chart pin in this module, by constant name."""
     return {name: value for name, value in globals().items() if isinstance(value, ChartPin)}
+
+
+# Kubeflow parts that ship as kustomize manifests, not Helm charts (issue 5). Pinned to exact
+# release tags (never a branch) and installed as remote kustomize directories.
+_EXACT_REF = re.compile(r"v?\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?|\d{2}\.\d{2}(\.\d+)?")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ManifestPin:
+    """A kustomize directory in a git repository at an exact release tag.
+
+    ``repository`` is the ``https://github.com/<owner>/<name>`` URL, ``path`` the directory
+    holding the ``kustomization.yaml``, ``ref`` the release tag: semantic versions
+    (``2.17.0``, ``v0.19.0``) or Kubeflow's calendar releases (``26.03``).
+    """
+
+    repository: str
+    path: str
+    ref: str
+    licence: str
+    source: str
+
+    def __post_init__(self) -> None:
+        if not self.repository.startswith("https://github.com/"):
+            raise ValueError(f"manifest {self.path}: repository must be a GitHub https URL")
+        if not _EXACT_REF.fullmatch(self.ref):
+            raise ValueError(f"manifest {self.path}: pin an exact release tag (got {self.ref!r})")
+        if not self.licence:
+            raise ValueError(f"manifest {self.path}: name the licence of what it installs")
+        if self.path.startswith("/") or self.path.endswith("/") or ".." in self.path:
+            raise ValueError(f"manifest {self.path!r}: path must be relative, without '..'")
+
+    @property
+    def url(self) -> str:
+        """The kustomize remote target: ``https://github.com/o/r//path?ref=tag``."""
+        return f"{self.repository}//{self.path}?ref={self.ref}"
+
+
+_KF_MANIFESTS = "https://github.com/kubeflow/manifests"
+_KF_MANIFESTS_REF = "26.03"
+_KF_MANIFESTS_SOURCE = "kubeflow/manifests tag 26.03 (2026-03-21); component-versions.md"
+
+
+def _kubeflow_platform(path: str) -> ManifestPin:
+    return ManifestPin(
+        repository=_KF_MANIFESTS,
+        path=path,
+        ref=_KF_MANIFESTS_REF,
+        licence="Apache-2.0",
+        source=_KF_MANIFESTS_SOURCE,
+    )
+
+
+# Notebooks: the notebook controller (standalone without Profiles; the Kubeflow overlay with
+# them) and, with the dashboard, the Jupyter web app.
+KF_NOTEBOOK_CONTROLLER = _kubeflow_platform(
+    "applications/jupyter/notebook-controller/upstream/overlays/standalone"
+)
+KF_NOTEBOOK_CONTROLLER_MULTI_USER = _kubeflow_platform(
+    "applications/jupyter/notebook-controller/upstream/overlays/kubeflow"
+)
+KF_JUPYTER_WEB_APP = _kubeflow_platform(
+    "applications/jupyter/jupyter-web-app/upstream/overlays/istio"
+)
+# Profiles (multi-user namespaces) with KFAM, and the roles every Kubeflow app binds to.
+KF_ROLES = _kubeflow_platform("common/kubeflow-roles/base")
+KF_PROFILES = _kubeflow_platform("applications/profiles/upstream/overlays/kubeflow")
+# Central dashboard behind oauth2-proxy, with Dex as the OIDC identity provider.
+KF_CENTRAL_DASHBOARD = _kubeflow_platform("applications/centraldashboard/overlays/oauth2-proxy")
+KF_DEX = _kubeflow_platform("common/dex/overlays/oauth2-proxy")
+KF_OAUTH2_PROXY = _kubeflow_platform("common/oauth2-proxy/overlays/m2m-dex-only")
+
+_KFP = "https://github.com/kubeflow/pipelines"
+_KFP_REF = "2.17.0"
+_KFP_SOURCE = "kubeflow/pipelines 2.17.0 (2026-07-09), manifests/kustomize; component-versions.md"
+KFP_CLUSTER_SCOPED = ManifestPin(
+    repository=_KFP,
+    path="manifests/kustomize/cluster-scoped-resources",
+    ref=_KFP_REF,
+    licence="Apache-2.0",
+    source=_KFP_SOURCE,
+)
+KFP_SINGLE_USER = ManifestPin(
+    repository=_KFP,
+    path="manifests/kustomize/env/platform-agnostic",
+    ref=_KFP_REF,
+    licence="Apache-2.0",
+    source=_KFP_SOURCE,
+)
+KFP_MULTI_USER = ManifestPin(
+    repository=_KFP,
+    path="manifests/kustomize/env/platform-agnostic-multi-user",
+    ref=_KFP_REF,
+    licence="Apache-2.0",
+    source=_KFP_SOURCE,
+)
+
+_KATIB = "https://github.com/kubeflow/katib"
+_KATIB_REF = "v0.19.0"
+_KATIB_SOURCE = "kubeflow/katib v0.19.0, manifests/v1beta1/installs; component-versions.md"
+KATIB_STANDALONE = ManifestPin(
+    repository=_KATIB,
+    path="manifests/v1beta1/installs/katib-standalone",
+    ref=_KATIB_REF,
+    licence="Apache-2.0",
+    source=_KATIB_SOURCE,
+)
+KATIB_WITH_KUBEFLOW = ManifestPin(
+    repository=_KATIB,
+    path="manifests/v1beta1/installs/katib-with-kubeflow",
+    ref=_KATIB_REF,
+    licence="Apache-2.0",
+    source=_KATIB_SOURCE,
+)
+
+
+def all_manifest_pins() -> dict[str, ManifestPin]:
+    """Every kustomize pin in this module, by constant name."""
+    return {name: value for name, value in globals().items() if isinstance(value, ManifestPin)}

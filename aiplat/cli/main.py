@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from aiplat.cli import lake, preflight, preview, stacks, tco, tiers
+from aiplat.cli import lake, pipeline, preflight, preview, stacks, tco, tiers
 
 app = typer.Typer(
     name="aiplat",
@@ -22,6 +22,7 @@ app.add_typer(preview.app, name="preview")
 app.add_typer(tco.app, name="tco")
 app.add_typer(lake.app, name="lake")
 app.add_typer(preflight.app, name="preflight")
+app.add_typer(pipeline.app, name="pipeline")
 
 
 def run(argv: list[str] | None = None) -> None:

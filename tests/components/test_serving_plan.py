@@ -170,10 +170,16 @@ def test_the_backend_maps_to_its_engine():
 
 def _rows(tier: str, environment: str, **overrides: object) -> dict[str, str]:
     from aiplat.summary import platform_summary
+    from tiers import TIERS
+    from tiers.model import Tier
     from tiers.resolve import resolve
     from tiers.stack_config import parse_config
 
-    config = parse_config({"tier": tier, "environment": environment, **overrides})
+    # the tier's edge sites are clusters the stack brings: each needs a kubeconfig
+    sites = {s.name: {"kubeconfig": f"{s.name}.yaml"} for s in TIERS[Tier(tier)].edge_sites}
+    config = parse_config(
+        {"tier": tier, "environment": environment, "edgeSites": sites, **overrides}
+    )
     return dict(platform_summary(resolve("s", config)))
 
 

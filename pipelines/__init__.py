@@ -1,0 +1,1 @@
+"""Kubeflow Pipelines definitions (kfp SDK): the reference pipeline and its compiled IR."""

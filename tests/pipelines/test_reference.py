@@ -1,0 +1,142 @@
+"""The reference pipeline compiles, and its IR (parsed, not grepped) trains on the GPU pool,
+deploys a 10% canary after evaluation and promotes or rolls back on the AUC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aiplat.stackfiles import load
+from pipelines import steps
+from pipelines.reference import (
+    FEATURE_TABLE,
+    GPU_RESOURCE,
+    PipelineSettings,
+    compile_ir,
+    parse_ir,
+    settings_for,
+)
+from tiers.errors import SpecError
+
+
+@pytest.fixture(scope="module")
+def ir() -> tuple[dict[str, Any], dict[str, Any]]:
+    return parse_ir(compile_ir())
+
+
+def executor(spec: dict[str, Any], task: str) -> dict[str, Any]:
+    component = spec["root"]["dag"]["tasks"][task]["componentRef"]["name"]
+    name = spec["components"][component]["executorLabel"]
+    return spec["deploymentSpec"]["executors"][name]["container"]
+
+
+def test_the_pipeline_has_the_five_steps_in_order(ir):
+    spec, _ = ir
+    tasks = spec["root"]["dag"]["tasks"]
+    assert set(tasks) >= {
+        "read-features",
+        "train-model",
+        "evaluate-model",
+        "deploy-canary",
+        "condition-branches-1",
+    }
+    assert "read-features" in tasks["train-model"]["dependentTasks"]
+    assert set(tasks["deploy-canary"]["dependentTasks"]) >= {"evaluate-model", "train-model"}
+    assert set(tasks["condition-branches-1"]["dependentTasks"]) >= {"deploy-canary"}
+
+
+def test_features_come_from_the_lakes_customer_feature_table(ir):
+    spec, _ = ir
+    default = spec["root"]["inputDefinitions"]["parameters"]["feature_table"]["defaultValue"]
+    assert default == FEATURE_TABLE == "features.customer_features"
+    assert "pyiceberg" in " ".join(executor(spec, "read-features")["command"])
+
+
+def test_training_requests_one_nvidia_gpu(ir):
+    spec, _ = ir
+    resources = executor(spec, "train-model")["resources"]
+    assert resources["accelerator"]["resourceType"] == GPU_RESOURCE == "nvidia.com/gpu"
+    assert resources["accelerator"]["resourceCount"] == "1"
+    assert resources["resourceCpuLimit"] and resources["resourceMemoryLimit"]
+
+
+def test_training_lands_on_the_training_pool(ir):
+    _, platform = ir
+    train = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]["exec-train-model"]
+    assert train["nodeSelector"]["labels"] == {"aiplat.io/pool": "training"}
+    assert train["tolerations"] == [
+        {"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
+    ]
+
+
+def test_the_canary_takes_ten_percent_by_default(ir):
+    spec, _ = ir
+    params = spec["root"]["inputDefinitions"]["parameters"]
+    assert params["canary_percent"]["defaultValue"] == 10
+    canary = spec["root"]["dag"]["tasks"]["deploy-canary"]
+    assert canary["inputs"]["parameters"]["canary_percent"] == {
+        "componentInputParameter": "canary_percent"
+    }
+    assert "canaryTrafficPercent" in " ".join(executor(spec, "deploy-canary")["command"])
+
+
+def test_promotion_or_rollback_follows_the_evaluation_metric(ir):
+    spec, _ = ir
+    branches = spec["components"]["comp-condition-branches-1"]["dag"]["tasks"]
+    conditions = {name: task["triggerPolicy"]["condition"] for name, task in branches.items()}
+    assert len(conditions) == 2
+    meets = [c for c in conditions.values() if "!" not in c]
+    assert len(meets) == 1 and ">=" in meets[0]
+    assert "evaluate-model-Output" in meets[0] and "min_auc" in meets[0]
+    inner = {
+        task["taskInfo"]["name"]
+        for branch in branches.values()
+        for task in spec["components"][branch["componentRef"]["name"]]["dag"]["tasks"].values()
+    }
+    assert inner == {"promote", "rollback"}
+
+
+def test_every_step_runs_a_pinned_image(ir):
+    spec, _ = ir
+    images = {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()}
+    assert images == {steps.PYTHON_IMAGE, steps.TORCH_IMAGE}
+    for image in images:
+        _, _, tag = image.rpartition(":")
+        assert tag and tag != "latest"
+
+
+def test_settings_come_from_a_stacks_training_pool():
+    settings = settings_for(load("intermediate-onprem").resolve(), canary_percent=20)
+    assert settings.training_pool == "training"
+    assert settings.node_selector == {"aiplat.io/pool": "training"}
+    assert settings.canary_percent == 20
+    spec, _ = parse_ir(compile_ir(settings))
+    assert spec["root"]["inputDefinitions"]["parameters"]["canary_percent"]["defaultValue"] == 20
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"canary_percent": 0},
+            "pipeline.canary_percent: must be between 1 and 99 (got 0); "
+            "fix: a canary takes part of the traffic, e.g. 10",
+        ),
+        (
+            {"min_auc": 0.3},
+            "pipeline.min_auc: must be between 0.5 and 1 (got 0.3); "
+            "fix: promote only models better than chance, e.g. 0.75",
+        ),
+        ({"gpus": 0}, "pipeline.gpus: must be >= 1 (got 0); fix: train on at least one GPU"),
+        (
+            {"catalog_type": "nessie"},
+            "pipeline.catalog_type: unknown catalog type 'nessie'; "
+            "fix: use one of: rest, glue, sql, hive",
+        ),
+    ],
+)
+def test_bad_settings_are_refused_with_one_line(change, message):
+    with pytest.raises(SpecError) as error:
+        PipelineSettings(**change)
+    assert str(error.value) == message
