@@ -183,6 +183,10 @@ def _validator(directory: str, group: str, version: str, kind: str) -> Any | Non
         return None
     strict = _strict(copy.deepcopy(schema))
     strict.setdefault("properties", {})["metadata"] = {"type": "object"}
+    # Every object has apiVersion and kind, even where a CRD's schema leaves them out
+    # (Flink's FlinkDeployment lists only spec and status).
+    strict["properties"].setdefault("apiVersion", {"type": "string"})
+    strict["properties"].setdefault("kind", {"type": "string"})
     return Draft7Validator(strict)
 
 

@@ -56,4 +56,14 @@ class ClusterServices(pulumi.ComponentResource):
         self._name = name
         self.parts: dict[str, pulumi.ComponentResource] = {}
         # Each part below is added by the spec; the order is the install order.
+        if args.platform.stacks.data_engines:
+            from components.data_engines import DataEngines, DataEnginesArgs
+
+            self.parts["data-engines"] = DataEngines(
+                f"{name}-engines",
+                DataEnginesArgs(
+                    platform=args.platform, lake=args.lake, region=args.region, network=args.network
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
         self.register_outputs({"parts": sorted(self.parts)})

@@ -29,12 +29,15 @@ class EnvironmentOverlay:
     nat_per_az: bool
     protect_stateful: bool
     log_retention_days: int
+    engine_scale: float = 1.0  # multiplies data engine counts (EngineSizes.scaled)
 
     def __post_init__(self) -> None:
         if not 0 < self.gpu_scale <= 1:
             raise ValueError(f"{self.environment}: gpu_scale must be in (0, 1]")
         if not 0 < self.lake_scale <= 1:
             raise ValueError(f"{self.environment}: lake_scale must be in (0, 1]")
+        if not 0 < self.engine_scale <= 1:
+            raise ValueError(f"{self.environment}: engine_scale must be in (0, 1]")
         if self.az_count not in (2, 3):
             raise ValueError(f"{self.environment}: az_count must be 2 or 3")
 
@@ -62,6 +65,7 @@ OVERLAYS: dict[Environment, EnvironmentOverlay] = {
             nat_per_az=False,
             protect_stateful=False,
             log_retention_days=14,
+            engine_scale=0.25,
         ),
         EnvironmentOverlay(
             environment=Environment.STAGING,
@@ -74,6 +78,7 @@ OVERLAYS: dict[Environment, EnvironmentOverlay] = {
             nat_per_az=True,
             protect_stateful=False,
             log_retention_days=30,
+            engine_scale=0.5,
         ),
         EnvironmentOverlay(
             environment=Environment.PROD,

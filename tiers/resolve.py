@@ -6,7 +6,7 @@ validated. Nothing below this module reads configuration or branches on the tier
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from tiers import TIERS, pins
 from tiers.environments import OVERLAYS, EnvironmentOverlay
@@ -17,8 +17,11 @@ from tiers.model import (
     SYSTEM_ROOT_VOLUME_GIB,
     CapacityType,
     CpuPoolSpec,
+    DataEngine,
+    EngineSizes,
     Environment,
     GpuPoolSpec,
+    KafkaMode,
     PlatformStacks,
     PoolRole,
     Target,
@@ -97,6 +100,9 @@ class ResolvedPlatform:
     tco_scenario: str | None = None
     tco_assumptions: str | None = None
     tco_prices: str | None = None
+    # the data engines' sizes, scaled for the environment
+    engines: EngineSizes = field(default_factory=EngineSizes)
+    kafka: KafkaMode = KafkaMode.STRIMZI
 
     @property
     def primary_region(self) -> str:
@@ -155,7 +161,19 @@ def resolve(stack: str, config: StackConfig) -> ResolvedPlatform:
         tco_scenario=config.tcoScenario,
         tco_assumptions=config.tcoAssumptions,
         tco_prices=config.tcoPrices,
+        engines=spec.stacks.engines.scaled(overlay.engine_scale),
+        kafka=_kafka_mode(config, spec.stacks),
     )
+
+
+def _kafka_mode(config: StackConfig, stacks: PlatformStacks) -> KafkaMode:
+    if config.kafka is KafkaMode.MSK and DataEngine.KAFKA not in stacks.data_engines:
+        raise SpecError(
+            f"{NAMESPACE}:kafka",
+            f"tier {config.tier.value} runs no Kafka, so msk has nothing to build",
+            "remove aiplat:kafka, or choose a tier with Kafka (advanced, expert)",
+        )
+    return config.kafka
 
 
 def _check_pool_names(config: StackConfig, pools: tuple[GpuPoolSpec, ...]) -> None:

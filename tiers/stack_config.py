@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tiers.errors import SpecError
-from tiers.model import CapacityType, Environment, Target, Tier
+from tiers.model import CapacityType, Environment, KafkaMode, Target, Tier
 
 NAMESPACE = "aiplat"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -75,6 +75,7 @@ class StackConfig(_Strict):
     tcoScenario: str | None = None
     tcoAssumptions: str | None = None
     tcoPrices: str | None = None
+    kafka: KafkaMode = KafkaMode.STRIMZI  # where Kafka runs, for tiers that have it
 
     @field_validator("regions")
     @classmethod
@@ -185,6 +186,12 @@ def _check_target_keys(config: StackConfig, given: Mapping[str, Any]) -> None:
                 f"does not apply to target {config.target.value}",
                 f"remove it, or set {NAMESPACE}:target to the target it belongs to",
             )
+    if config.target is Target.KUBERNETES and config.kafka is KafkaMode.MSK:
+        raise SpecError(
+            f"{NAMESPACE}:kafka",
+            "msk (Amazon MSK) applies only to target aws",
+            "use strimzi (in-cluster Kafka) on target kubernetes",
+        )
     if config.target is Target.KUBERNETES:
         for pool, override in config.gpuPools.items():
             if override.instanceType is not None or override.capacityType is not None:
