@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.data_engines import DataEngines, DataEnginesArgs
 from components.lake_access import LakeAccess
 from tiers.model import Target
 from tiers.resolve import ResolvedPlatform
@@ -57,8 +58,6 @@ class ClusterServices(pulumi.ComponentResource):
         self.parts: dict[str, pulumi.ComponentResource] = {}
         # Each part below is added by the spec; the order is the install order.
         if args.platform.stacks.data_engines:
-            from components.data_engines import DataEngines, DataEnginesArgs
-
             self.parts["data-engines"] = DataEngines(
                 f"{name}-engines",
                 DataEnginesArgs(

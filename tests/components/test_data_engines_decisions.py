@@ -17,6 +17,12 @@ from components.data_engines import DataEnginesArgs
 from components.data_engines_hive import metastore_plan
 from components.data_engines_python import dask_quota, ray_quota
 from components.lake_access import CatalogKind
+from components.values import clickhouse as clickhouse_values
+from components.values import dask as dask_values
+from components.values import flink as flink_values
+from components.values import ray as ray_values
+from components.values import spark as spark_values
+from components.values import strimzi
 from components.values.kafka_topics import broker_config, replication
 from tiers import TIERS
 from tiers.model import EngineSizes, KafkaMode, Metastore, Target
@@ -151,3 +157,45 @@ def test_msk_args_need_the_regions_network():
 )
 def test_the_preview_summary_names_kafka_the_metastore_and_spark(stack, rows):
     assert data_engines(load(stack).resolve()) == rows
+
+
+def _walk(value, key):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == key:
+                yield v
+            yield from _walk(v, key)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _walk(v, key)
+
+
+@pytest.mark.parametrize(
+    "module", [spark_values, ray_values, dask_values, flink_values, clickhouse_values, strimzi]
+)
+def test_every_operator_chart_gets_requests_and_limits(module):
+    resources = list(_walk(module.values(), "resources"))
+    assert resources
+    for spec in resources:
+        assert {"cpu", "memory"} <= set(spec["requests"]) and {"cpu", "memory"} <= set(
+            spec["limits"]
+        )
+
+
+@pytest.mark.parametrize(
+    ("module", "key"),
+    [
+        (spark_values, "securityContext"),
+        (ray_values, "securityContext"),
+        (dask_values, "securityContext"),
+        (flink_values, "operatorSecurityContext"),
+        (clickhouse_values, "containerSecurityContext"),
+    ],
+)
+def test_operator_containers_run_hardened(module, key):
+    contexts = list(_walk(module.values(), key))
+    assert contexts
+    for context in contexts:
+        assert context["runAsNonRoot"] is True
+        assert context["readOnlyRootFilesystem"] is True
+        assert context["capabilities"] == {"drop": ["ALL"]}

@@ -7,7 +7,11 @@ import json
 
 def test_the_device_plugin_waits_for_the_system_pool_and_the_admin_access_entry(capture):
     cap = capture("intermediate-dev", False)
-    (release,) = cap.of_type("kubernetes:helm.sh/v3:Release")
+    (release,) = [
+        r
+        for r in cap.of_type("kubernetes:helm.sh/v3:Release")
+        if r.inputs["chart"] == "nvidia-device-plugin"
+    ]
     by_urn = cap.by_urn()
     waited_for = {(by_urn[u].type, by_urn[u].name) for u in release.dependencies}
     assert ("aws:eks/nodeGroup:NodeGroup", "aiplat-use1-system") in waited_for
@@ -19,7 +23,11 @@ def test_the_device_plugin_waits_for_the_system_pool_and_the_admin_access_entry(
 
 def test_the_device_plugin_schedules_only_on_labelled_gpu_nodes_and_tolerates_their_taint(capture):
     cap = capture("poc-prod", False)
-    (release,) = cap.of_type("kubernetes:helm.sh/v3:Release")
+    (release,) = [
+        r
+        for r in cap.of_type("kubernetes:helm.sh/v3:Release")
+        if r.inputs["chart"] == "nvidia-device-plugin"
+    ]
     values = release.inputs["values"]
     terms = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
     assert terms["nodeSelectorTerms"][0]["matchExpressions"][0]["key"] == "nvidia.com/gpu.present"
