@@ -64,6 +64,13 @@ class DataEnginesArgs:
                 raise ValueError("kafka: msk needs the region's network (target aws)")
 
 
+def lake_catalog(lake: LakeAccess) -> dict[str, Any]:
+    """The lake's Iceberg catalog properties, as the engines' catalogs take them."""
+    return iceberg_catalog(
+        lake.catalog.value, lake.warehouse_uri, lake.catalog_uri, lake.s3_endpoint, lake.region
+    )
+
+
 class DataEngines(pulumi.ComponentResource):
     """The tier's data engines in one cluster. Pass the cluster's Kubernetes provider (and,
     on AWS, the region's AWS provider, for MSK) in ``opts.providers``."""
@@ -84,17 +91,7 @@ class DataEngines(pulumi.ComponentResource):
         engines = platform.stacks.data_engines
         sizes = platform.engines
         lake = args.lake
-        self._catalog = (
-            iceberg_catalog(
-                lake.catalog.value,
-                lake.warehouse_uri,
-                lake.catalog_uri,
-                lake.s3_endpoint,
-                lake.region,
-            )
-            if lake
-            else None
-        )
+        self._catalog = lake_catalog(lake) if lake else None
         self.metastore = hive_spec.metastore_plan(platform.stacks.lake.metastore, platform.target)
         self.namespaces = {}
         self.kafka_bootstrap = None
@@ -333,20 +330,7 @@ class DataEngines(pulumi.ComponentResource):
         network = self._args.network
         assert network is not None and self._args.region is not None  # checked in the args
         cluster = msk.build_msk(
-            self,
-            self._name,
-            msk.MskPlan(
-                cluster_name=f"aiplat-{platform.stack}-{self._args.region}",
-                brokers=platform.engines.kafka_brokers,
-                instance_type=platform.engines.msk_instance_type,
-                storage_gib=platform.engines.kafka_storage_gib,
-                vpc_id=network.vpc_id,
-                subnet_ids=network.private_subnet_ids,
-                vpc_cidr=network.vpc_cidr,
-                zones=len(network.zones),
-                log_retention_days=platform.network.flow_log_retention_days,
-                protect=platform.protect,
-            ),
+            self, self._name, msk.plan_for(platform, self._args.region, network)
         )
         self.kafka_bootstrap = cluster.bootstrap_brokers_sasl_iam
 

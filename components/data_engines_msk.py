@@ -13,12 +13,17 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents as docs
 from components.values.kafka_topics import broker_config
+
+if TYPE_CHECKING:
+    from components.cluster_services import RegionNetwork
+    from tiers.resolve import ResolvedPlatform
 
 KAFKA_VERSION = "3.9.x"  # an MSK-provided version label
 TLS_IAM_PORT = 9098  # SASL/IAM over TLS, from inside the VPC
@@ -36,6 +41,22 @@ class MskPlan:
     zones: int
     log_retention_days: int
     protect: bool
+
+
+def plan_for(platform: ResolvedPlatform, region: str, network: RegionNetwork) -> MskPlan:
+    """The MSK plan of one region, from the resolved sizes and the region's network."""
+    return MskPlan(
+        cluster_name=f"aiplat-{platform.stack}-{region}",
+        brokers=platform.engines.kafka_brokers,
+        instance_type=platform.engines.msk_instance_type,
+        storage_gib=platform.engines.kafka_storage_gib,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        vpc_cidr=network.vpc_cidr,
+        zones=len(network.zones),
+        log_retention_days=platform.network.flow_log_retention_days,
+        protect=platform.protect,
+    )
 
 
 def broker_nodes(brokers: int, zones: int) -> int:
