@@ -80,6 +80,29 @@ def _online_store(platform: ResolvedPlatform) -> str:
     }[store]
 
 
+def data_engines(platform: ResolvedPlatform) -> list[Row]:
+    """Engines, where Kafka runs, and the engines' metadata service."""
+    from components.data_engines_hive import metastore_plan
+    from tiers.model import DataEngine
+
+    stacks = platform.stacks
+    kafka = platform.kafka.value if DataEngine.KAFKA in stacks.data_engines else "none"
+    metastore = metastore_plan(stacks.lake.metastore, platform.target)
+    sizes = platform.engines
+    spark = (
+        f"{sizes.spark_min_executors}-{sizes.spark_max_executors} executors"
+        + (", dynamic allocation" if sizes.spark_dynamic_allocation else "")
+        + (", spot" if sizes.spark_spot else "")
+        if DataEngine.SPARK in stacks.data_engines
+        else "off"
+    )
+    return [
+        ("kafka", kafka),
+        ("metastore", metastore.value),
+        ("spark", spark),
+    ]
+
+
 def reach(platform: ResolvedPlatform) -> list[Row]:
     federation = platform.stacks.federation
     parties = [
@@ -139,6 +162,7 @@ SECTIONS: list[Callable[[ResolvedPlatform], list[Row]]] = [
     serving,
     observability,
     data,
+    data_engines,
     reach,
     gpu_pools,
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.data_engines import DataEngines, DataEnginesArgs
 from components.decisions import tolerations
 from components.existing_cluster import gpu_scheduling
 from components.feature_store import FeatureStore, FeatureStoreArgs, online_store_for
@@ -69,6 +70,7 @@ class ClusterServices(pulumi.ComponentResource):
         self.parts: dict[str, pulumi.ComponentResource] = {}
         self._add_mesh(args)
         self._add_observability(args)
+        self._add_data_engines(args)
         self._add_kubeflow(args)
         self._add_serving(args)
         self._add_feature_store(args)
@@ -113,6 +115,17 @@ class ClusterServices(pulumi.ComponentResource):
                 managed_control_plane=platform.target is Target.AWS,
             ),
             pulumi.ResourceOptions(parent=self, depends_on=list(self.parts.values())),
+        )
+
+    def _add_data_engines(self, args: ClusterServicesArgs) -> None:
+        if not args.platform.stacks.data_engines:
+            return
+        self.parts["data-engines"] = DataEngines(
+            f"{self._name}-engines",
+            DataEnginesArgs(
+                platform=args.platform, lake=args.lake, region=args.region, network=args.network
+            ),
+            self._after_base(),
         )
 
     def _add_kubeflow(self, args: ClusterServicesArgs) -> None:

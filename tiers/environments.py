@@ -32,12 +32,15 @@ class EnvironmentOverlay:
     protect_stateful: bool
     log_retention_days: int
     gpu_provisioner: Provisioner | None = None
+    engine_scale: float = 1.0  # multiplies data engine counts (EngineSizes.scaled)
 
     def __post_init__(self) -> None:
         if not 0 < self.gpu_scale <= 1:
             raise ValueError(f"{self.environment}: gpu_scale must be in (0, 1]")
         if not 0 < self.lake_scale <= 1:
             raise ValueError(f"{self.environment}: lake_scale must be in (0, 1]")
+        if not 0 < self.engine_scale <= 1:
+            raise ValueError(f"{self.environment}: engine_scale must be in (0, 1]")
         if self.az_count not in (2, 3):
             raise ValueError(f"{self.environment}: az_count must be 2 or 3")
 
@@ -66,6 +69,7 @@ OVERLAYS: dict[Environment, EnvironmentOverlay] = {
             protect_stateful=False,
             log_retention_days=14,
             gpu_provisioner=Provisioner.KARPENTER,
+            engine_scale=0.25,
         ),
         EnvironmentOverlay(
             environment=Environment.STAGING,
@@ -79,6 +83,7 @@ OVERLAYS: dict[Environment, EnvironmentOverlay] = {
             protect_stateful=False,
             log_retention_days=30,
             gpu_provisioner=Provisioner.KARPENTER,
+            engine_scale=0.5,
         ),
         EnvironmentOverlay(
             environment=Environment.PROD,

@@ -5,6 +5,7 @@ from tiers.model import (
     CapacityType,
     CpuPoolSpec,
     DataEngine,
+    EngineSizes,
     FederationSpec,
     GpuPoolSpec,
     GpuSharing,
@@ -86,6 +87,16 @@ SPEC = TierSpec(
             {DataEngine.SPARK, DataEngine.RAY, DataEngine.DASK, DataEngine.CLICKHOUSE}
         ),
         federation=FederationSpec(enabled=False),
+        engines=EngineSizes(
+            spark_min_executors=2,
+            spark_max_executors=8,
+            spark_executor_cores=2,
+            spark_executor_memory_gib=8,
+            ray_max_workers=8,
+            dask_workers=4,
+            clickhouse_shards=2,
+            clickhouse_replicas=1,
+        ),
     ),
     regions=("us-east-1",),
 )

@@ -8,8 +8,9 @@ override a few fields; :mod:`tiers.resolve` turns the three into a
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 # Root volume per node (GiB, gp3): container images for GPU workloads are large.
@@ -130,6 +131,13 @@ class Metastore(StrEnum):
     NONE = "none"
     GLUE = "glue"
     HIVE = "hive"
+
+
+class KafkaMode(StrEnum):
+    """Where Kafka runs when a tier has it: in the cluster (Strimzi) or Amazon MSK."""
+
+    STRIMZI = "strimzi"
+    MSK = "msk"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -338,6 +346,78 @@ class EdgeSiteSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EngineSizes:
+    """Data engine sizes at production size; the environment overlay scales the counts
+    (:meth:`scaled`). Used only for the engines the tier turns on."""
+
+    spark_min_executors: int = 1
+    spark_max_executors: int = 2
+    spark_executor_cores: int = 1
+    spark_executor_memory_gib: int = 2
+    spark_dynamic_allocation: bool = False  # executors scale between min and max
+    spark_spot: bool = False  # executors prefer spot CPU capacity
+    ray_max_workers: int = 2
+    dask_workers: int = 2
+    flink_task_managers: int = 1
+    flink_task_slots: int = 2
+    kafka_brokers: int = 3
+    kafka_partitions: int = 3
+    kafka_storage_gib: int = 100
+    msk_instance_type: str = "kafka.m7g.large"
+    clickhouse_shards: int = 1
+    clickhouse_replicas: int = 1
+    hive_replicas: int = 2  # Hive metastore, where the lake's metadata service is Hive
+
+    def __post_init__(self) -> None:
+        counts = {
+            "spark_max_executors": self.spark_max_executors,
+            "spark_executor_cores": self.spark_executor_cores,
+            "spark_executor_memory_gib": self.spark_executor_memory_gib,
+            "ray_max_workers": self.ray_max_workers,
+            "dask_workers": self.dask_workers,
+            "flink_task_managers": self.flink_task_managers,
+            "flink_task_slots": self.flink_task_slots,
+            "kafka_brokers": self.kafka_brokers,
+            "kafka_partitions": self.kafka_partitions,
+            "kafka_storage_gib": self.kafka_storage_gib,
+            "clickhouse_shards": self.clickhouse_shards,
+            "clickhouse_replicas": self.clickhouse_replicas,
+            "hive_replicas": self.hive_replicas,
+        }
+        for name, value in counts.items():
+            if value < 1:
+                raise ValueError(f"engines.{name} must be >= 1 (got {value})")
+        if not 0 <= self.spark_min_executors <= self.spark_max_executors:
+            raise ValueError("engines: need 0 <= spark_min_executors <= spark_max_executors")
+
+    def scaled(self, factor: float) -> EngineSizes:
+        """Counts (executors, workers, brokers, partitions, shards, replicas) times
+        ``factor``, rounded half up and never below one (a zero minimum stays zero);
+        per-process sizes unchanged; Kafka storage never below 10 GiB."""
+
+        def scale(n: int) -> int:
+            return max(1, math.floor(n * factor + 0.5))
+
+        return replace(
+            self,
+            spark_min_executors=min(
+                scale(self.spark_min_executors) if self.spark_min_executors else 0,
+                scale(self.spark_max_executors),
+            ),
+            spark_max_executors=scale(self.spark_max_executors),
+            ray_max_workers=scale(self.ray_max_workers),
+            dask_workers=scale(self.dask_workers),
+            flink_task_managers=scale(self.flink_task_managers),
+            kafka_brokers=scale(self.kafka_brokers),
+            kafka_partitions=scale(self.kafka_partitions),
+            kafka_storage_gib=max(10, math.floor(self.kafka_storage_gib * factor + 0.5)),
+            clickhouse_shards=scale(self.clickhouse_shards),
+            clickhouse_replicas=scale(self.clickhouse_replicas),
+            hive_replicas=scale(self.hive_replicas),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlatformStacks:
     """Which platform stacks a tier turns on, and their sizes."""
 
@@ -352,6 +432,7 @@ class PlatformStacks:
     federation: FederationSpec
     online_store: OnlineStore = OnlineStore.VALKEY
     nas: bool = False  # Katib neural architecture search (DARTS) besides HPO
+    engines: EngineSizes = field(default_factory=EngineSizes)
 
 
 @dataclass(frozen=True, kw_only=True)

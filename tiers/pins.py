@@ -246,6 +246,18 @@ CLICKHOUSE_OPERATOR = ChartPin(
     licence="Apache-2.0",
     source="Altinity/clickhouse-operator 0.25.6 (2025-12); component-versions.md",
 )
+DASK_KUBERNETES_OPERATOR = ChartPin(
+    chart="dask-kubernetes-operator",
+    repository="https://helm.dask.org",
+    version="2026.3.0",
+    licence="BSD-3-Clause",
+    source=(
+        "dask/helm-chart gh-pages index.yaml at 4748a3da (2026-03-31): newest "
+        "dask-kubernetes-operator 2026.3.0 (created 2026-03-02); chart source "
+        "dask/dask-kubernetes dask_kubernetes/operator/deployment/helm (published to "
+        "https://helm.dask.org by chartpress); licence from dask/dask-kubernetes LICENSE"
+    ),
+)
 # KubeFATE has no Helm repository: the chart is a release asset, installed from its URL.
 FATE = ChartPin(
     chart="https://github.com/FederatedAI/KubeFATE/releases/download/v2.0.0/fate-v2.0.0.tgz",

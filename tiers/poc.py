@@ -4,6 +4,7 @@ from tiers.model import (
     CapacityType,
     CpuPoolSpec,
     DataEngine,
+    EngineSizes,
     FederationSpec,
     GpuPoolSpec,
     GpuSharing,
@@ -68,6 +69,12 @@ SPEC = TierSpec(
         feature_store=False,
         data_engines=frozenset({DataEngine.SPARK}),
         federation=FederationSpec(enabled=False),
+        engines=EngineSizes(
+            spark_min_executors=1,
+            spark_max_executors=2,
+            spark_executor_cores=1,
+            spark_executor_memory_gib=2,
+        ),
     ),
     regions=("us-east-1",),
 )

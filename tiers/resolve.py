@@ -26,9 +26,12 @@ from tiers.model import (
     CapacityReservation,
     CapacityType,
     CpuPoolSpec,
+    DataEngine,
+    EngineSizes,
     Environment,
     GpuPoolSpec,
     GpuSharing,
+    KafkaMode,
     PlatformStacks,
     PoolRole,
     Provisioner,
@@ -125,6 +128,9 @@ class ResolvedPlatform:
     tco_assumptions: str | None = None
     tco_prices: str | None = None
     edge_sites: tuple[ResolvedEdgeSite, ...] = ()
+    # the data engines' sizes, scaled for the environment
+    engines: EngineSizes = dataclass_field(default_factory=EngineSizes)
+    kafka: KafkaMode = KafkaMode.STRIMZI
 
     @property
     def primary_region(self) -> str:
@@ -189,7 +195,19 @@ def resolve(stack: str, config: StackConfig) -> ResolvedPlatform:
         tco_assumptions=config.tcoAssumptions,
         tco_prices=config.tcoPrices,
         edge_sites=edge_sites(spec.edge_sites, config),
+        engines=spec.stacks.engines.scaled(overlay.engine_scale),
+        kafka=_kafka_mode(config, spec.stacks),
     )
+
+
+def _kafka_mode(config: StackConfig, stacks: PlatformStacks) -> KafkaMode:
+    if config.kafka is KafkaMode.MSK and DataEngine.KAFKA not in stacks.data_engines:
+        raise SpecError(
+            f"{NAMESPACE}:kafka",
+            f"tier {config.tier.value} runs no Kafka, so msk has nothing to build",
+            "remove aiplat:kafka, or choose a tier with Kafka (advanced, expert)",
+        )
+    return config.kafka
 
 
 def _check_pool_names(config: StackConfig, pools: tuple[GpuPoolSpec, ...]) -> None:

@@ -21,6 +21,7 @@ from tiers.errors import SpecError
 from tiers.model import (
     CapacityType,
     Environment,
+    KafkaMode,
     Provisioner,
     ReservationKind,
     ServingBackend,
@@ -144,6 +145,8 @@ class StackConfig(_Strict):
             raise ValueError("must be a percentage of traffic between 0 and 100")
         return value
 
+    kafka: KafkaMode = KafkaMode.STRIMZI  # where Kafka runs, for tiers that have it
+
     @field_validator("regions")
     @classmethod
     def _regions(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
@@ -253,6 +256,12 @@ def _check_target_keys(config: StackConfig, given: Mapping[str, Any]) -> None:
                 f"does not apply to target {config.target.value}",
                 f"remove it, or set {NAMESPACE}:target to the target it belongs to",
             )
+    if config.target is Target.KUBERNETES and config.kafka is KafkaMode.MSK:
+        raise SpecError(
+            f"{NAMESPACE}:kafka",
+            "msk (Amazon MSK) applies only to target aws",
+            "use strimzi (in-cluster Kafka) on target kubernetes",
+        )
     if config.target is Target.KUBERNETES:
         for pool, override in config.gpuPools.items():
             if override.instanceType is not None or override.capacityType is not None:

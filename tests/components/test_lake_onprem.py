@@ -163,7 +163,8 @@ def test_k8s_11_nothing_is_exposed_outside_the_cluster(capture, stack, preview):
         for ingress in walk(release.inputs["values"], "ingress"):
             if isinstance(ingress, dict) and "enabled" in ingress:
                 assert ingress["enabled"] is False
-    assert not lake_children(cap, "kubernetes:core/v1:Service")
+    services = cap.of_type("kubernetes:core/v1:Service")
+    assert not [s for s in services if s.inputs["spec"].get("type", "ClusterIP") != "ClusterIP"]
 
 
 @every_onprem_stack
