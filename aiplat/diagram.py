@@ -124,9 +124,9 @@ def build_diagram(capture: Capture) -> Diagram:
     for lake in lakes:
         root.nodes.append((_id("lake", lake.name), f"lake {lake.name} (Iceberg)"))
     diagram = Diagram(f"{capture.stack} platform", root)
-    serving = pools_by_role.get("inference") or [
-        n for g in clusters.values() for n, _ in g.nodes
-    ][:1]
+    serving = (
+        pools_by_role.get("inference") or [n for g in clusters.values() for n, _ in g.nodes][:1]
+    )
     for node in serving:
         diagram.edges.append(("clients", node, "serving path"))
     for lake in lakes:

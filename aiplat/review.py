@@ -179,7 +179,9 @@ def key_settings(members: list[CapturedResource]) -> list[str]:
     return notes
 
 
-def price(stack: StackFile, platform: ResolvedPlatform, capture: Capture) -> tuple[list[PricedItem], str]:
+def price(
+    stack: StackFile, platform: ResolvedPlatform, capture: Capture
+) -> tuple[list[PricedItem], str]:
     """Year-1 cost of each billable item the TCO engine finds in the capture."""
     from tco.catalog import load_assumptions, load_hardware, load_region
     from tco.costing import CostContext, cloud_lines
@@ -190,7 +192,10 @@ def price(stack: StackFile, platform: ResolvedPlatform, capture: Capture) -> tup
     options = with_stack_inputs(TcoOptions(), platform)
     scenario = stack_scenario(platform, options)
     if scenario.deployment is not Deployment.CLOUD:
-        return [], f"{scenario.name}: on-prem deployment, priced by `aiplat tco --stack {stack.name}`"
+        return (
+            [],
+            f"{scenario.name}: on-prem deployment, priced by `aiplat tco --stack {stack.name}`",
+        )
     overlay = options.assumptions_file or (
         Path(scenario.assumptions_file) if scenario.assumptions_file else None
     )

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from aiplat.cli import lake, preview, stacks, tco, tiers
+from aiplat.cli import check, diff, lake, preview, render, stacks, tco, tiers
 
 app = typer.Typer(
     name="aiplat",
@@ -21,6 +21,9 @@ app.add_typer(stacks.app, name="stacks")
 app.add_typer(preview.app, name="preview")
 app.add_typer(tco.app, name="tco")
 app.add_typer(lake.app, name="lake")
+app.add_typer(diff.app, name="diff")
+app.add_typer(render.app, name="render")
+app.add_typer(check.app, name="check")
 
 
 def run(argv: list[str] | None = None) -> None:
