@@ -223,7 +223,8 @@ def to_svg(diagram: Diagram) -> str:
             f'<g class="edge"><line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" '
             f'stroke="#555" marker-end="url(#arrow)"/>'
             f'<text x="{(x1 + x2) / 2:.0f}" y="{(y1 + y2) / 2 - 4:.0f}" fill="#a33" '
-            f'text-anchor="middle">{escape(text)}</text></g>'
+            f'text-anchor="middle" paint-order="stroke" stroke="#fff" stroke-width="3">'
+            f"{escape(text)}</text></g>"
         )
     parts.append("</svg>")
     return "\n".join(parts)
