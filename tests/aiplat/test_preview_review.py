@@ -111,8 +111,12 @@ def test_an_on_prem_stack_is_reviewed_without_cloud_prices(capture):
     stack = load("intermediate-onprem")
     assert stack.resolve().target is Target.KUBERNETES
     review = build_review(stack, capture("intermediate-onprem", True))
-    assert review.priced == [] or all(i.yearly_usd >= 0 for i in review.priced)
-    assert review.components
+    assert review.priced == [] and review.yearly_usd == 0
+    assert "on-prem deployment, priced by `aiplat tco --stack intermediate-onprem`" in (
+        review.pricing_note
+    )
+    types = {n.rsplit("[", 1)[-1].rstrip("]") for n in review.components}
+    assert {"ExistingCluster", "OnPremLake"} <= types
 
 
 def test_the_html_review_is_self_contained_with_an_inline_svg_diagram(cli, tmp_path):

@@ -372,3 +372,110 @@ def test_the_rule_fires_on_the_bad_resource(base, policy_id, kind, type_suffix, 
     findings = evaluate(bad, [BY_NAME[policy_id]])
     assert findings, f"{policy_id} did not fire"
     assert {f.policy for f in findings} == {policy_id}
+
+
+def host_network(props):
+    props["spec"]["jobTemplate"]["spec"]["template"]["spec"]["hostNetwork"] = True
+
+
+def internal_lb(props):
+    props["spec"]["type"] = "LoadBalancer"
+    props["metadata"]["annotations"] = {
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"
+    }
+
+
+def public_lb(props):
+    props["spec"]["type"] = "LoadBalancer"
+
+
+def restricted_public_endpoint(props):
+    props["vpcConfig"]["endpointPublicAccess"] = True
+    props["vpcConfig"]["publicAccessCidrs"] = ["203.0.113.0/24"]
+
+
+def all_secrets(props):
+    del props["rules"][1]["resourceNames"]
+
+
+def no_tag(props):
+    props["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example/api"
+
+
+def no_memory_limit(props):
+    del props["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["resources"][
+        "limits"
+    ]["memory"]
+
+
+# More ways to break (True: the rule fires) or to stay within (False) a rule, including pod
+# templates in a CronJob and inside a custom resource (rules are generic over types).
+VARIANTS = [
+    ("eks-01", "aws", "eks/cluster:Cluster", restricted_public_endpoint, False),
+    (
+        "iam-03",
+        "aws",
+        "RolePolicyAttachment",
+        setter("policyArn", "arn:aws:iam::aws:policy/AdministratorAccess"),
+        True,
+    ),
+    ("k8s-03", "k8s", "CronJob", host_network, True),
+    (
+        "k8s-03",
+        "k8s",
+        "Notebook",
+        setter(f"{CTR}.securityContext.readOnlyRootFilesystem", False),
+        True,
+    ),
+    ("k8s-04", "k8s", "CronJob", no_memory_limit, True),
+    ("k8s-06", "k8s", "ServiceAccount", lambda p: p.pop("automountServiceAccountToken"), True),
+    ("k8s-06", "k8s", "Release", setter("namespace", "default"), True),
+    ("k8s-07", "k8s", "RoleBinding", setter("roleRef.name", "cluster-admin"), True),
+    ("k8s-07", "k8s", "v1:Role", all_secrets, True),
+    ("k8s-07", "k8s", "v1:Role", setter("rules.0.verbs", ["get", "escalate"]), True),
+    ("k8s-08", "k8s", "Deployment", no_tag, True),
+    (
+        "k8s-08",
+        "k8s",
+        "Deployment",
+        setter(f"{CTR}.image", "registry.example/api@sha256:" + "a" * 64),
+        False,
+    ),
+    ("k8s-11", "k8s", "Service", internal_lb, False),
+    ("k8s-11", "k8s", "Service", public_lb, True),
+    ("k8s-11", "k8s", "PeerAuthentication", setter("spec.mtls.mode", "PERMISSIVE"), True),
+    ("k8s-02", "k8s", "Release", setter("namespace", "elsewhere"), True),
+    ("data-02", "k8s", "ConfigMap", sqlite, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("policy_id", "kind", "type_suffix", "change", "fires"),
+    VARIANTS,
+    ids=[f"{v[0]}-{i}" for i, v in enumerate(VARIANTS)],
+)
+def test_the_rule_decides_each_variant(base, policy_id, kind, type_suffix, change, fires):
+    changed = mutate(base(kind), type_suffix, change)
+    assert changed != base(kind), "the variant changed nothing"
+    findings = evaluate(changed, [BY_NAME[policy_id]])
+    assert bool(findings) is fires, findings
+
+
+def test_a_sqlite_catalog_is_fine_in_a_dev_stack():
+    dev = [
+        res(
+            "kubernetes:core/v1:ConfigMap",
+            "catalog",
+            {"data": {"uri": "sqlite:///c.db"}},
+            stack="poc-dev",
+        )
+    ]
+    assert evaluate(dev, [BY_NAME["data-02"]]) == []
+
+
+def test_a_single_az_catalog_database_fails_only_in_production():
+    props = {**data_objects()[0].inputs, "multiAz": False}
+    prod = res("aws:rds/instance:Instance", "db", props, stack="expert-prod")
+    dev = res("aws:rds/instance:Instance", "db", props, stack="expert-dev")
+    assert evaluate([prod], [BY_NAME["data-01"]])
+    assert evaluate([dev], [BY_NAME["data-01"]]) == []
