@@ -34,6 +34,20 @@ def _markdown_tree(nodes: list[TreeNode], depth: int = 0) -> list[str]:
     return lines
 
 
+def _html_tree(nodes: list[TreeNode]) -> str:
+    from html import escape
+
+    items = []
+    for node in nodes:
+        custom = _custom_summary(node)
+        extra = f"<br><small>{escape(custom)}</small>" if custom else ""
+        items.append(
+            f"<li><b>{escape(node.resource.name)}</b> <code>{escape(node.resource.type)}</code>"
+            f"{extra}{_html_tree(_components_only(node))}</li>"
+        )
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
 def _rich_tree(report: PreviewReport):
     from rich.tree import Tree
 
@@ -79,7 +93,7 @@ def render_preview(report: PreviewReport, fmt: str) -> str | list:
         parts += [table_to_md(t) for t in report.tables()]
         return "\n".join(parts)
     if fmt == "html":
-        return review_html(review, to_svg(diagram), report.tables())
+        return review_html(review, to_svg(diagram), report.tables(), _html_tree(report.tree()))
     return [
         _rich_tree(report),
         *(rich_table(t) for t in review_tables(review)),

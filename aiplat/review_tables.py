@@ -98,12 +98,13 @@ th { background: #e8eef6; }
 """
 
 
-def review_html(review: Review, svg: str, extra: list[Table]) -> str:
+def review_html(review: Review, svg: str, extra: list[Table], tree: str = "") -> str:
     sections = "\n".join(table_html(t) for t in [*review_tables(review), *extra])
+    tree = f"<h2>Resource tree by component</h2>\n{tree}\n" if tree else ""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>Architecture review: {escape(review.stack)}</title>"
         f"<style>{STYLE}</style></head><body>\n"
         f"<h1>Architecture review: {escape(review.stack)}</h1>\n"
-        f'<h2>Diagram</h2>\n<div class="diagram">{svg}</div>\n{sections}\n</body></html>\n'
+        f'<h2>Diagram</h2>\n<div class="diagram">{svg}</div>\n{tree}{sections}\n</body></html>\n'
     )

@@ -135,6 +135,7 @@ def test_the_html_review_is_self_contained_with_an_inline_svg_diagram(cli, tmp_p
     assert any(t and " pool: " in t for t in texts)
     assert {"serving path", "inference logs (data return)"} <= texts
     assert "<h2>Policy findings</h2>" in html and "<h2>Totals</h2>" in html
+    assert "<code>aiplat:cluster:GpuCluster</code>" in html  # the resource tree
 
 
 def test_the_html_review_renders_in_headless_chromium(cli, tmp_path):
