@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/cli_startup.py
 	$(BIN)/python benchmarks/bench_tco.py
 	$(BIN)/python benchmarks/bench_lake.py
+	$(BIN)/python benchmarks/bench_preview.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

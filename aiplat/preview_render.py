@@ -1,16 +1,9 @@
-"""Renderers for the offline preview (table, json, csv, md)."""
+"""Renderers for the offline preview and review (table, json, csv, md, html)."""
 
 from __future__ import annotations
 
 from aiplat.preview import PreviewReport, TreeNode
 from aiplat.render import OutputFormat, Table, rich_table, table_to_csv, table_to_md, to_json
-
-
-def _label(node: TreeNode) -> str:
-    r = node.resource
-    if r.custom:
-        return f"{r.name}  [{r.type}]"
-    return f"{r.name}  ({r.type}, {_count(node)} resources)"
 
 
 def _count(node: TreeNode) -> int:
@@ -41,6 +34,20 @@ def _markdown_tree(nodes: list[TreeNode], depth: int = 0) -> list[str]:
     return lines
 
 
+def _html_tree(nodes: list[TreeNode]) -> str:
+    from html import escape
+
+    items = []
+    for node in nodes:
+        custom = _custom_summary(node)
+        extra = f"<br><small>{escape(custom)}</small>" if custom else ""
+        items.append(
+            f"<li><b>{escape(node.resource.name)}</b> <code>{escape(node.resource.type)}</code>"
+            f"{extra}{_html_tree(_components_only(node))}</li>"
+        )
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
 def _rich_tree(report: PreviewReport):
     from rich.tree import Tree
 
@@ -63,15 +70,32 @@ def resources_table(report: PreviewReport) -> Table:
     return Table("Resources", ["type", "name", "parent", "protect"], rows)
 
 
-def render_preview(report: PreviewReport, fmt: OutputFormat) -> str | list:
-    if fmt is OutputFormat.JSON:
-        return to_json(report.as_json())
-    if fmt is OutputFormat.CSV:
+def render_preview(report: PreviewReport, fmt: str) -> str | list:
+    """``fmt``: table, json, csv, md or html. json, md, html and table carry the review
+    (costs per component, policy findings, totals); md and html add the diagram."""
+    from aiplat.diagram import build_diagram, to_mermaid, to_svg
+    from aiplat.review import build_review
+    from aiplat.review_tables import review_html, review_tables
+
+    fmt = str(fmt)
+    if fmt == OutputFormat.CSV.value:
         return table_to_csv(resources_table(report))
-    if fmt is OutputFormat.MD:
-        parts = [f"# Offline preview: {report.stack.name}", "", "## Components", ""]
+    review = build_review(report.stack, report.capture)
+    if fmt == OutputFormat.JSON.value:
+        return to_json({**review.as_json(), "resource_list": report.as_json()})
+    diagram = build_diagram(report.capture)
+    if fmt == OutputFormat.MD.value:
+        parts = [f"# Offline preview: {report.stack.name}", "", "## Diagram", ""]
+        parts += ["```mermaid", to_mermaid(diagram), "```", "", "## Components", ""]
         parts += _markdown_tree(report.tree())
         parts.append("")
+        parts += [table_to_md(t) for t in review_tables(review)]
         parts += [table_to_md(t) for t in report.tables()]
         return "\n".join(parts)
-    return [_rich_tree(report), *(rich_table(t) for t in report.tables())]
+    if fmt == "html":
+        return review_html(review, to_svg(diagram), report.tables(), _html_tree(report.tree()))
+    return [
+        _rich_tree(report),
+        *(rich_table(t) for t in review_tables(review)),
+        *(rich_table(t) for t in report.tables()),
+    ]

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from aiplat.cli import lake, pipeline, preflight, preview, stacks, tco, tiers
+from aiplat.cli import check, diff, lake, pipeline, preflight, preview, render, stacks, tco, tiers
 
 app = typer.Typer(
     name="aiplat",
@@ -23,6 +23,9 @@ app.add_typer(tco.app, name="tco")
 app.add_typer(lake.app, name="lake")
 app.add_typer(preflight.app, name="preflight")
 app.add_typer(pipeline.app, name="pipeline")
+app.add_typer(diff.app, name="diff")
+app.add_typer(render.app, name="render")
+app.add_typer(check.app, name="check")
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -32,7 +32,7 @@ def test_stacks_renders_every_stack_in_each_format(cli, fmt):
 @pytest.mark.parametrize("stack", stack_names())
 def test_preview_json_lists_every_resource_with_the_documented_keys(cli, stack):
     code, out, err = cli("preview", "--stack", stack, "--format", "json")
-    resources = json.loads(out)
+    resources = json.loads(out)["resource_list"]
     assert code == 0, err
     assert resources
     for resource in resources:
