@@ -104,8 +104,13 @@ def _eks_04(args, report) -> None:
         if access.get("bootstrapClusterCreatorAdminPermissions") is not False:
             report("bootstrapClusterCreatorAdminPermissions must be false", cluster.urn)
         name = cluster.props.get("name")
+        # Node entries (EC2_LINUX, for Karpenter's node role) take no access policy: only
+        # STANDARD entries (people and roles) need one.
         principals = {
-            e.props.get("principalArn") for e in entries if e.props.get("clusterName") == name
+            e.props.get("principalArn")
+            for e in entries
+            if e.props.get("clusterName") == name
+            and (e.props.get("type") or "STANDARD") == "STANDARD"
         }
         granted = {
             p.props.get("principalArn") for p in associations if p.props.get("clusterName") == name

@@ -235,6 +235,19 @@ def _serving(r) -> bool:
     )
 
 
+def _own_budgets(r) -> bool:
+    """A SeldonDeployment whose every component spec carries a ``pdbSpec`` (the operator
+    creates those PodDisruptionBudgets itself)."""
+    if not r.resource_type.endswith(":SeldonDeployment"):
+        return False
+    specs = [
+        c
+        for predictor in (r.props.get("spec") or {}).get("predictors") or []
+        for c in predictor.get("componentSpecs") or []
+    ]
+    return bool(specs) and all(c.get("pdbSpec") for c in specs)
+
+
 def _k8s_10(args, report) -> None:
     budgets: dict = {}
     for p in (r for r in args.resources if r.resource_type == PDB):
@@ -247,7 +260,7 @@ def _k8s_10(args, report) -> None:
                         report(f"container {c.get('name', '?')}: no {probe}", r.urn)
             if not (spec.get("affinity") or {}).get("podAntiAffinity"):
                 report("serving pods have no anti-affinity", r.urn)
-        if not budgets.get(namespace_of(r.props)):
+        if not (budgets.get(namespace_of(r.props)) or _own_budgets(r)):
             report("no PodDisruptionBudget for the serving workload", r.urn)
 
 

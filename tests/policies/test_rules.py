@@ -479,3 +479,38 @@ def test_a_single_az_catalog_database_fails_only_in_production():
     dev = res("aws:rds/instance:Instance", "db", props, stack="expert-dev")
     assert evaluate([prod], [BY_NAME["data-01"]])
     assert evaluate([dev], [BY_NAME["data-01"]]) == []
+
+
+def seldon_deployment(pdb_specs: list[dict | None]) -> CapturedResource:
+    template = pod()
+    return res(
+        "kubernetes:machinelearning.seldon.io/v1:SeldonDeployment",
+        "model",
+        {
+            "metadata": {"name": "model", "namespace": "seldon"},
+            "spec": {
+                "predictors": [
+                    {
+                        "name": f"p{i}",
+                        "componentSpecs": [
+                            {"spec": template["spec"], **({"pdbSpec": pdb} if pdb else {})}
+                        ],
+                    }
+                    for i, pdb in enumerate(pdb_specs)
+                ]
+            },
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("pdb_specs", "fires"),
+    [
+        ([{"maxUnavailable": 1}, {"maxUnavailable": 1}], False),
+        ([{"maxUnavailable": 1}, None], True),
+    ],
+    ids=["every-predictor-has-a-pdb-spec", "one-predictor-lacks-it"],
+)
+def test_a_seldon_deployment_may_carry_its_own_disruption_budgets(pdb_specs, fires):
+    findings = evaluate([seldon_deployment(pdb_specs)], [BY_NAME["k8s-10"]])
+    assert bool(findings) is fires
