@@ -21,6 +21,9 @@ from typing import Any
 from aiplat.harness import Capture, CapturedResource
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+# The provider's own component types (Helm releases and charts, kustomize directories, YAML
+# groups): they install objects but are not objects themselves.
+PULUMI_PACKAGES = frozenset({"helm.sh", "kustomize", "yaml"})
 CRD_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "crds"
 BUILT_IN_GROUPS = frozenset(
     {
@@ -78,7 +81,7 @@ def _parse_type(type_token: str) -> tuple[str, str, str] | None:
         return None
     api, _, kind = rest.partition(":")
     group, _, version = api.rpartition("/")
-    if not kind or not version or group == "helm.sh" or kind.endswith("List"):
+    if not kind or not version or group in PULUMI_PACKAGES or kind.endswith("List"):
         return None
     return group or "core", version, kind
 

@@ -22,11 +22,14 @@ BUILT_IN_WORKLOADS = frozenset(
 
 
 def is_object(type_: str) -> bool:
-    """A Kubernetes object the program renders (not a Helm release, a provider or a list)."""
+    """A Kubernetes object the program renders (not a Helm release or chart, a kustomize
+    directory, a YAML group, a provider or a list)."""
     return (
         type_.startswith("kubernetes:")
         and type_ != HELM_RELEASE
-        and not type_.startswith("kubernetes:helm.sh/")
+        and not type_.startswith(
+            ("kubernetes:helm.sh/", "kubernetes:kustomize/", "kubernetes:yaml/")
+        )
         and not type_.endswith("List")
     )
 

@@ -96,3 +96,16 @@ def test_a_custom_resource_without_a_pinned_schema_is_not_reported():
         resource("kubernetes:example.com/v1:Widget", {"metadata": {"name": "w"}, "spec": {}})
     )
     assert validate(manifest, "1.35") == []
+
+
+@pytest.mark.parametrize(
+    "type_",
+    [
+        "kubernetes:kustomize/v2:Directory",
+        "kubernetes:yaml/v2:ConfigGroup",
+        "kubernetes:helm.sh/v4:Chart",
+        "kubernetes:core/v1:ConfigMapList",
+    ],
+)
+def test_the_providers_own_component_types_and_lists_are_not_objects(type_):
+    assert manifest_of(resource(type_, {"directory": "https://example/x"})) is None
