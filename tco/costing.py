@@ -17,6 +17,7 @@ Formulas (per year):
 * object storage: GiB x S3 Standard per GiB-month x 12;
 * EKS control plane and NAT gateway: hourly price x 730 x 12 each;
 * on-prem servers: unit price / instances per server x nodes x facility factor, in year 0
+  (and one server per edge site, on any target)
   and again at every refresh; power: max kW x draw fraction x PUE x 8760 h x price per
   kWh (or max kW x draw fraction x colocation price per kW-month x 12);
 * shared: tier cost x the environment's share (dev + staging + prod shares sum to 1).
@@ -31,6 +32,8 @@ from functools import cache
 from tco.catalog import Assumptions, HardwareCatalog, Price, RegionPrices, load_region
 from tco.model import HOURS_PER_YEAR, MONTHS_PER_YEAR, Category, CostLine, InfraItem, ItemKind
 from tco.scenario import Purchase
+from tiers.instances import InstanceType
+from tiers.model import PoolRole
 from tiers.resolve import ResolvedPlatform
 
 HOURS_PER_CALENDAR_YEAR = 8760
@@ -143,46 +146,68 @@ def _purchase_factor(
 
 def onprem_lines(platform: ResolvedPlatform, ctx: CostContext) -> list[CostLine]:
     """Server capex (with refreshes) and power for the stack's pools as owned servers."""
-    onprem = ctx.assumptions.onprem
-    life = int(onprem.depreciation_years.value)
     lines: list[CostLine] = []
     pools = [("system", platform.system_pool), *((p.name, p) for p in platform.gpu_pools)]
     for name, pool in pools:
         nodes = pool.desired_nodes * len(platform.regions)
-        if nodes == 0:
-            continue
-        server = ctx.hardware.server_for(pool.instance.name)
-        capex = server.price_per_instance_usd * nodes * onprem.facility_factor.value
-        source = (
-            f"pool {name}: {nodes} x {pool.instance.name} as {server.description}; "
-            f"{server.unit_price.cite()}; facility factor {onprem.facility_factor.value:g} "
-            f"({onprem.facility_factor.source})"
+        lines += _server_lines(f"pool {name}", name, pool.instance, nodes, ctx)
+    return lines
+
+
+def edge_lines(platform: ResolvedPlatform, ctx: CostContext) -> list[CostLine]:
+    """One owned server per edge site, whatever the target: the site's cluster is one the
+    user brings, but the platform puts a model server on it. A GPU site is priced as a
+    server equivalent to the tier's inference instance (or its first GPU pool's), a CPU
+    site as one equivalent to the system pool's instance; capex with refreshes and power,
+    as for on-prem pools."""
+    gpu_pools = sorted(platform.gpu_pools, key=lambda p: p.role is not PoolRole.INFERENCE)
+    lines: list[CostLine] = []
+    for site in platform.edge_sites:
+        instance = (
+            gpu_pools[0].instance if site.gpu and gpu_pools else platform.system_pool.instance
         )
-        gpu = pool.instance.is_accelerated
-        for year in range(0, ctx.years, life):
-            label = f"servers for {name} ({nodes} x {pool.instance.name})" + (
-                " refresh" if year else ""
+        lines += _server_lines(f"edge site {site.name}", f"edge {site.name}", instance, 1, ctx)
+    return lines
+
+
+def _server_lines(
+    what: str, name: str, instance: InstanceType, nodes: int, ctx: CostContext
+) -> list[CostLine]:
+    if nodes == 0:
+        return []
+    onprem = ctx.assumptions.onprem
+    life = int(onprem.depreciation_years.value)
+    server = ctx.hardware.server_for(instance.name)
+    capex = server.price_per_instance_usd * nodes * onprem.facility_factor.value
+    source = (
+        f"{what}: {nodes} x {instance.name} as {server.description}; "
+        f"{server.unit_price.cite()}; facility factor {onprem.facility_factor.value:g} "
+        f"({onprem.facility_factor.source})"
+    )
+    gpu = instance.is_accelerated
+    lines: list[CostLine] = []
+    for year in range(0, ctx.years, life):
+        label = f"servers for {name} ({nodes} x {instance.name})" + (" refresh" if year else "")
+        lines.append(
+            CostLine(
+                category=Category.HARDWARE,
+                item=label,
+                year=year,
+                amount_usd=capex,
+                source=source,
+                drivers=("gpu_unit_price", "gpu_count") if gpu else (),
             )
-            lines.append(
-                CostLine(
-                    category=Category.HARDWARE,
-                    item=label,
-                    year=year,
-                    amount_usd=capex,
-                    source=source,
-                    drivers=("gpu_unit_price", "gpu_count") if gpu else (),
-                )
-            )
-        kw = server.max_power_kw_per_instance * nodes * onprem.power_draw_fraction.value
-        amount, power_source = _power(kw, ctx.assumptions)
-        lines += _recurring(
-            Category.OPERATIONS,
-            f"power for {name} ({kw:.1f} kW average)",
-            amount,
-            f"{server.max_power_kw.cite()}; draw {onprem.power_draw_fraction.value:g}; {power_source}",
-            ctx.years,
-            ("gpu_count",) if gpu else (),
         )
+    kw = server.max_power_kw_per_instance * nodes * onprem.power_draw_fraction.value
+    amount, power_source = _power(kw, ctx.assumptions)
+    lines += _recurring(
+        Category.OPERATIONS,
+        f"power for {name} ({kw:.1f} kW average)",
+        amount,
+        f"{server.max_power_kw.cite()}; draw {onprem.power_draw_fraction.value:g}; {power_source}",
+        ctx.years,
+        ("gpu_count",) if gpu else (),
+    )
     return lines
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tco.catalog import Assumptions, HardwareCatalog, load_assumptions, load_hardware, load_region
-from tco.costing import CostContext, cloud_lines, onprem_lines, shared_lines
+from tco.costing import CostContext, cloud_lines, edge_lines, onprem_lines, shared_lines
 from tco.model import InfraItem
 from tco.results import TcoResult, evaluate
 from tco.scenario import Deployment, Scenario, load_scenario
@@ -97,7 +97,7 @@ def stack_tco(
         cloud_lines(items, ctx)
         if scenario.deployment is Deployment.CLOUD
         else onprem_lines(platform, ctx)
-    )
+    ) + edge_lines(platform, ctx)
     share = assumptions.environment_share[platform.environment.value]
     benefits = scenario.benefits.scaled(share.value)
     notes = [
