@@ -18,7 +18,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents as docs
-from components.lakehouse import ABORT_MULTIPART_DAYS, ACCESS_LOGS, NONCURRENT_VERSION_DAYS
+from components.lakehouse import ACCESS_LOGS
+from components.values import buckets as bucket_settings
 
 REPLICA = "warehouse-replica"
 
@@ -41,15 +42,6 @@ class LakeReplicaArgs:
 
 def alias_name(stack: str, code: str) -> str:
     return f"alias/aiplat/{stack}/lake-replica-{code}"
-
-
-def public_access_block() -> dict[str, bool]:
-    return {
-        "block_public_acls": True,
-        "block_public_policy": True,
-        "ignore_public_acls": True,
-        "restrict_public_buckets": True,
-    }
 
 
 class LakeReplica(pulumi.ComponentResource):
@@ -98,20 +90,17 @@ class LakeReplica(pulumi.ComponentResource):
         bucket = aws.s3.Bucket(bucket_name, opts=stateful)
         for resource_name, target in ((logs_name, logs), (bucket_name, bucket)):
             aws.s3.BucketPublicAccessBlock(
-                resource_name, bucket=target.id, **public_access_block(), opts=child
+                resource_name, bucket=target.id, **bucket_settings.public_access_block(), opts=child
             )
             aws.s3.BucketOwnershipControls(
-                resource_name,
-                bucket=target.id,
-                rule={"object_ownership": "BucketOwnerEnforced"},
-                opts=child,
+                resource_name, bucket=target.id, rule=bucket_settings.OWNER_ENFORCED, opts=child
             )
 
         # the log bucket: SSE-S3 (access logging cannot deliver to SSE-KMS), logs expire
         aws.s3.BucketServerSideEncryptionConfiguration(
             logs_name,
             bucket=logs.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            rules=bucket_settings.SSE_S3_RULES,
             opts=child,
         )
         aws.s3.BucketPolicy(
@@ -127,17 +116,7 @@ class LakeReplica(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             logs_name,
             bucket=logs.id,
-            rules=[
-                {
-                    "id": "expire-access-logs",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "expiration": {"days": args.access_log_retention_days},
-                    "abort_incomplete_multipart_upload": {
-                        "days_after_initiation": ABORT_MULTIPART_DAYS
-                    },
-                }
-            ],
+            rules=bucket_settings.access_log_lifecycle_rules(args.access_log_retention_days),
             opts=child,
         )
 
@@ -145,15 +124,7 @@ class LakeReplica(pulumi.ComponentResource):
         aws.s3.BucketServerSideEncryptionConfiguration(
             bucket_name,
             bucket=bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": key.arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
+            rules=bucket_settings.kms_encryption_rules(key.arn),
             opts=child,
         )
         aws.s3.BucketPolicy(
@@ -171,17 +142,7 @@ class LakeReplica(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             bucket_name,
             bucket=bucket.id,
-            rules=[
-                {
-                    "id": "expire-noncurrent-versions",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_VERSION_DAYS},
-                    "abort_incomplete_multipart_upload": {
-                        "days_after_initiation": ABORT_MULTIPART_DAYS
-                    },
-                }
-            ],
+            rules=[bucket_settings.noncurrent_version_rule()],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
         aws.s3.BucketLogging(

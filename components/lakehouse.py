@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents as docs
+from components.values import buckets as bucket_settings
 from tiers.model import Metastore
 
 # The data buckets, by their stable role in the lake (names derive from these keys).
@@ -23,10 +24,8 @@ ACCESS_LOGS = "access-logs"
 # Glue databases: one per platform namespace, located under the warehouse bucket.
 NAMESPACES: tuple[str, ...] = ("ml", "features", "raw")
 
-NONCURRENT_VERSION_DAYS = 90
 LANDING_TO_STANDARD_IA_DAYS = 30
 LANDING_TO_GLACIER_IR_DAYS = 90
-ABORT_MULTIPART_DAYS = 7
 _GLUE_NAME = re.compile(r"[a-z0-9_]{1,255}")
 
 
@@ -224,28 +223,15 @@ class Lakehouse(pulumi.ComponentResource):
         bucket = aws.s3.Bucket(name, opts=stateful)
         self._block_public_access(name, bucket)
         aws.s3.BucketOwnershipControls(
-            name, bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
+            name, bucket=bucket.id, rule=bucket_settings.OWNER_ENFORCED, opts=child
         )
         aws.s3.BucketServerSideEncryptionConfiguration(
-            name,
-            bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=child,
+            name, bucket=bucket.id, rules=bucket_settings.SSE_S3_RULES, opts=child
         )
         aws.s3.BucketLifecycleConfiguration(
             name,
             bucket=bucket.id,
-            rules=[
-                {
-                    "id": "expire-access-logs",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "expiration": {"days": args.access_log_retention_days},
-                    "abort_incomplete_multipart_upload": {
-                        "days_after_initiation": ABORT_MULTIPART_DAYS
-                    },
-                }
-            ],
+            rules=bucket_settings.access_log_lifecycle_rules(args.access_log_retention_days),
             opts=child,
         )
         return bucket
@@ -254,10 +240,7 @@ class Lakehouse(pulumi.ComponentResource):
         aws.s3.BucketPublicAccessBlock(
             name,
             bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
+            **bucket_settings.public_access_block(),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
@@ -267,22 +250,11 @@ class Lakehouse(pulumi.ComponentResource):
         name = f"{self._name}-{kind}"
         child = pulumi.ResourceOptions(parent=self)
         aws.s3.BucketServerSideEncryptionConfiguration(
-            name,
-            bucket=bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": key.arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
+            name, bucket=bucket.id, rules=bucket_settings.kms_encryption_rules(key.arn), opts=child
         )
         self._block_public_access(name, bucket)
         aws.s3.BucketOwnershipControls(
-            name, bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
+            name, bucket=bucket.id, rule=bucket_settings.OWNER_ENFORCED, opts=child
         )
         aws.s3.BucketPolicy(
             name,
@@ -296,13 +268,7 @@ class Lakehouse(pulumi.ComponentResource):
             versioning_configuration={"status": "Enabled"},
             opts=child,
         )
-        rule: dict = {
-            "id": "expire-noncurrent-versions",
-            "status": "Enabled",
-            "filter": {"prefix": ""},
-            "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_VERSION_DAYS},
-            "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_MULTIPART_DAYS},
-        }
+        rule = bucket_settings.noncurrent_version_rule()
         if kind == LANDING:
             rule["transitions"] = [
                 {"days": LANDING_TO_STANDARD_IA_DAYS, "storage_class": "STANDARD_IA"},
