@@ -39,7 +39,7 @@ class PipelineSettings:
     canary_percent: int = 10
     min_auc: float = 0.75
     endpoint: str = "reference-model"
-    serving_namespace: str = "serving"
+    serving_namespace: str = "seldon"  # components.serving_backends.NAMESPACE
     catalog_type: str = "rest"  # pyiceberg catalog type: rest (on-prem Polaris) or glue (AWS)
     catalog_uri: str = ""
 

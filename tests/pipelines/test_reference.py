@@ -140,3 +140,12 @@ def test_bad_settings_are_refused_with_one_line(change, message):
     with pytest.raises(SpecError) as error:
         PipelineSettings(**change)
     assert str(error.value) == message
+
+
+def test_the_pipeline_targets_the_model_the_serving_component_deploys():
+    from components.serving_backends import NAMESPACE
+    from components.serving_objects import REFERENCE_MODEL
+    from pipelines.reference import PipelineSettings
+
+    settings = PipelineSettings()
+    assert (settings.endpoint, settings.serving_namespace) == (REFERENCE_MODEL, NAMESPACE)
