@@ -72,5 +72,9 @@ class ExistingCluster(pulumi.ComponentResource):
                 args.device_plugin,
                 tolerations(nvidia[0].instance),
                 pulumi.ResourceOptions(parent=self, provider=self.provider),
+                # Each node picks its pool's sharing config by the label
+                # nvidia.com/device-plugin.config=<pool>, which the cluster's owner applies
+                # with aiplat.io/pool (docs/capacity.md).
+                {p.name: p.sharing for p in nvidia},
             )
         self.register_outputs({"gpuScheduling": [s.__dict__ for s in self.scheduling]})
