@@ -38,9 +38,11 @@ OPERATOR_NAMESPACE = "serving-system"
 MODEL_SA = "model-server"
 LOG_WRITER = "serving-log-writer"  # its Deployment, Service and ServiceAccount
 LOG_WRITER_PORT = 8080
-# aiplat's log writer image: receives Seldon/KServe CloudEvents (HTTP) or reads the log
-# topics (Kafka) and appends rows to the lake's Iceberg tables.
-LOG_WRITER_IMAGE = ("ghcr.io/aiplat/serving-log-writer", "0.1.0")
+# The log writer is aiplat itself (``aiplat lake serve-logs``, aiplat/lake/log_writer.py):
+# it receives Seldon/KServe request-logger CloudEvents over HTTP and appends rows to the
+# lake's Iceberg tables. The image is aiplat's own, built from this repository (no Docker
+# engine here, so it is not published by this project yet; see docs/architecture.md).
+LOG_WRITER_IMAGE = ("ghcr.io/aiplat/aiplat", "0.1.0")
 LOG_WRITER_URL = f"http://{LOG_WRITER}.{NAMESPACE}.svc:{LOG_WRITER_PORT}/"
 KAFKA_CA_SECRET = "serving-kafka-ca"  # the Kafka cluster CA certificate, copied here
 ISTIOD_PORT = 15012
@@ -153,9 +155,19 @@ def log_writer_spec(
         env |= {"WAREHOUSE": lake.warehouse_uri, "CATALOG": lake.catalog.value}
         if lake.catalog_uri:
             env["CATALOG_URI"] = lake.catalog_uri
+    args: tuple[Any, ...] = ("--host", "0.0.0.0", "--port", str(LOG_WRITER_PORT))
+    if lake is not None:
+        args += ("--catalog", lake.catalog.value, "--warehouse", lake.warehouse_uri)
+        args += ("--environment", environment.value)
+        if lake.catalog_uri:
+            args += ("--property", f"uri={lake.catalog_uri}")
+        if lake.region:
+            args += ("--property", f"glue.region={lake.region}")
     low, high = replicas(spec, environment)
     return ServerSpec(
         name=LOG_WRITER,
+        command=("aiplat", "lake", "serve-logs"),
+        args=args,
         namespace=NAMESPACE,
         image_ref=image(*LOG_WRITER_IMAGE),
         port=LOG_WRITER_PORT,

@@ -252,3 +252,40 @@ def read(
     data = ops.read(cat, table, snapshot_id=snapshot, as_of=as_of, limit=limit)
     records = data.to_pylist()
     _emit([_records_table(table, records, data.column_names)], records, fmt, out)
+
+
+@app.command("serve-logs")
+def serve_logs(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8080,
+    batch_rows: Annotated[
+        int, typer.Option("--batch-rows", min=1, help="Flush after this many rows.")
+    ] = 500,
+    flush_seconds: Annotated[
+        float, typer.Option("--flush-seconds", min=0.1, help="Flush at least this often.")
+    ] = 10.0,
+    catalog: CatalogOpt = CatalogKind.SQL,
+    prop: PropertyOpt = None,
+    warehouse: WarehouseOpt = None,
+    environment: EnvironmentOpt = Environment.DEV,
+) -> None:
+    """The serving log writer: request/response CloudEvents to ml.feature_log and
+    ml.prediction_log (what the serving-log-writer Deployment runs). Stops on Ctrl-C or
+    SIGTERM after a last flush."""
+    import signal
+    import sys
+
+    from aiplat.lake.log_writer import serve
+
+    server, writer, stop = serve(
+        _catalog(catalog, prop, warehouse, environment), host, port, batch_rows, flush_seconds
+    )
+    print(f"log writer listening on {host}:{port}", file=sys.stderr)
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+    server.shutdown()
+    writer.flush()

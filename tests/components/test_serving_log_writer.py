@@ -1,0 +1,59 @@
+"""The serving-log-writer Deployment runs aiplat's own log writer (`aiplat lake serve-logs`)
+against the stack's lake catalog, with options the command really has."""
+
+from __future__ import annotations
+
+import pytest
+import typer.main
+
+from aiplat.cli.lake import app as lake_app
+from aiplat.manifests import manifests
+
+
+def log_writer_container(capture, stack: str) -> dict:
+    (deployment,) = [
+        m.body
+        for m in manifests(capture(stack, False))
+        if m.kind == "Deployment" and m.name == "serving-log-writer"
+    ]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def serve_logs_options() -> set[str]:
+    command = typer.main.get_command(lake_app).commands["serve-logs"]
+    return {opt for param in command.params for opt in param.opts}
+
+
+@pytest.mark.parametrize("stack", ["advanced-prod", "expert-prod"])
+def test_the_log_writer_runs_serve_logs_on_the_stacks_catalog(capture, stack):
+    container = log_writer_container(capture, stack)
+    assert container["command"] == ["aiplat", "lake", "serve-logs"]
+    args = container["args"]
+    flags = [a for a in args if a.startswith("--")]
+    assert set(flags) <= serve_logs_options()
+    assert args[args.index("--catalog") + 1] == "glue"
+    assert args[args.index("--port") + 1] == str(container["ports"][0]["containerPort"])
+    assert "glue.region=us-east-1" in args
+
+
+def test_on_a_rest_catalog_the_log_writer_is_given_its_uri():
+    from components.lake_access import CatalogKind, LakeAccess
+    from components.serving_backends import log_writer_spec
+    from components.serving_plan import LogTransport
+    from tiers import TIERS
+    from tiers.model import Environment, Tier
+
+    lake = LakeAccess(
+        catalog=CatalogKind.REST,
+        warehouse_uri="s3://warehouse/",
+        artifacts_uri="s3://artifacts/",
+        catalog_uri="http://polaris.lake.svc:8181/api/catalog",
+    )
+    spec = log_writer_spec(
+        TIERS[Tier.ADVANCED].stacks.serving, Environment.PROD, LogTransport.HTTP, lake
+    )
+    args = list(spec.args)
+    assert args[args.index("--catalog") + 1] == "rest"
+    assert "uri=http://polaris.lake.svc:8181/api/catalog" in args
+    assert set(a for a in args if a.startswith("--")) <= serve_logs_options()
