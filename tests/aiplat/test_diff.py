@@ -35,6 +35,11 @@ def test_promoting_poc_prod_to_intermediate_prod_adds_what_intermediate_has_and_
     assert sorted((r["type"], r["name"]) for r in result["added"]) == expected
     lake_added = [r for r in result["added"] if r["component"].endswith("[Lakehouse]")]
     assert lake_added, "the lake grows (more Glue databases) in intermediate"
+    components = {r["component"].rsplit(" [", 1)[-1] for r in result["added"]}
+    assert {"Kubeflow]", "Serving]"} <= components, "the trainer and the Seldon operator"
+    charts = {r["name"] for r in result["added"] if r["type"].endswith(":Release")}
+    assert any(name.endswith("-trainer") for name in charts)
+    assert any("seldon" in name for name in charts)
     assert result["totals"]["yearly_usd"] > 0
     assert result["totals"]["monthly_usd"] == pytest.approx(
         result["totals"]["yearly_usd"] / 12, abs=0.01
