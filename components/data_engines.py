@@ -342,7 +342,13 @@ class DataEngines(pulumi.ComponentResource):
         ns = self._namespace(
             clickhouse.NAMESPACE,
             olap.quota(sizes),
-            (ServiceAccountSpec(name=clickhouse.SERVICE_ACCOUNT),),
+            (
+                ServiceAccountSpec(
+                    name=clickhouse.SERVICE_ACCOUNT,
+                    # IRSA on AWS: the pods' credential chain reads the lake through Glue
+                    annotations=lake.service_account_annotations("clickhouse") if lake else {},
+                ),
+            ),
             allows,
         )
         operator = self._release(

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components import iam_documents as docs
 from components.values import buckets as bucket_settings
+from components.values import clickhouse
 from tiers.model import Metastore
 
 # The data buckets, by their stable role in the lake (names derive from these keys).
@@ -61,6 +62,13 @@ CONSUMERS: dict[str, Consumer] = {
         grants=((WAREHOUSE, "features/", "readwrite"),),
         glue_namespaces=("features",),
         glue_write=True,
+    ),
+    # ClickHouse reads the warehouse through the Glue catalog (DataLakeCatalog), read only.
+    "clickhouse": Consumer(
+        namespace=clickhouse.NAMESPACE,
+        service_account=clickhouse.SERVICE_ACCOUNT,
+        grants=((WAREHOUSE, "", "read"),),
+        glue_namespaces=NAMESPACES,
     ),
     "serving-log-writer": Consumer(
         namespace="seldon",

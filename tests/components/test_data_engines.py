@@ -413,3 +413,28 @@ def test_stateful_engines_are_protected_in_prod_only(capture, preview):
     assert flagged and all(r.protect for r in flagged)
     dev = capture("intermediate-dev", preview)
     assert not [r for r in engine_objects(dev) if r.protect]
+
+
+def test_on_aws_clickhouse_reads_the_lake_with_its_own_read_only_role(capture):
+    import json
+
+    cap = capture("intermediate-prod", False)
+    (account,) = [
+        r
+        for r in cap.of_type("kubernetes:core/v1:ServiceAccount")
+        if r.inputs["metadata"]["name"] == "clickhouse"
+    ]
+    (role,) = [r for r in cap.of_type("aws:iam/role:Role") if r.name.endswith("-lake-clickhouse")]
+    assert account.inputs["metadata"]["annotations"] == {
+        "eks.amazonaws.com/role-arn": role.outputs["arn"]
+    }
+    (policy,) = [
+        p for p in cap.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role.id
+    ]
+    actions = {
+        a
+        for s in json.loads(policy.inputs["policy"])["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert not {a for a in actions if a.startswith("s3:") and ("Put" in a or "Delete" in a)}
+    assert {"s3:GetObject", "glue:GetTable"} <= actions

@@ -14,6 +14,7 @@ import pytest
 
 from aiplat.harness import Capture, CapturedResource
 from aiplat.stackfiles import stack_names_for
+from components.lakehouse import CONSUMERS
 from policies import POLICIES
 from policies.offline import evaluate
 from tiers.model import Target
@@ -40,7 +41,7 @@ def test_the_lake_checks_pass_on_every_aws_stack(capture, stack, preview, check)
     cap = capture(stack, preview)
     assert len(lake_children(cap, BUCKET)) == 4
     assert len(lake_children(cap, "aws:kms/key:Key")) == 1
-    assert len(lake_children(cap, "aws:iam/role:Role")) == 4, "one role per lake consumer"
+    assert len(lake_children(cap, "aws:iam/role:Role")) == len(CONSUMERS), "one per consumer"
     findings = evaluate(cap.resources, [BY_NAME[check]])
     assert findings == [], "\n".join(f"{f.resource}: {f.message}" for f in findings)
 
@@ -88,4 +89,4 @@ def test_each_lake_consumer_has_its_own_service_account_and_inline_policy(captur
             if a.inputs["role"] in (role.id, role.outputs["name"])
         ]
         assert not attached, f"{role.name} has managed policies"
-    assert len(subjects) == 4
+    assert len(subjects) == len(CONSUMERS)
