@@ -132,8 +132,14 @@ class Outcome:
     timing: Timing
 
     def npv(self) -> Array:
-        """:math:`\\sum_t CF_t / (1 + r)^{\\tau_t}` per row, ``tau`` the flows' times."""
-        return np.sum(self.flows / (1 + self.rate[:, None]) ** self.times[None, :], axis=1)
+        """:math:`\\sum_t CF_t / (1 + r)^{\\tau_t}` per row, ``tau`` the flows' times.
+
+        With one discount rate for every row (the usual Monte Carlo) the factors are
+        computed once rather than per row (same arithmetic, so the same result)."""
+        rate = self.rate
+        if rate.size and rate.min() == rate.max():
+            return np.sum(self.flows / (1.0 + rate[0]) ** self.times[None, :], axis=1)
+        return np.sum(self.flows / (1.0 + rate[:, None]) ** self.times[None, :], axis=1)
 
     def tco(self) -> Array:
         """Undiscounted total cost over the horizon."""

@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from tco.drivers import LinearModel, check_driver
 from tco.finance import IrrStatus
+from tco.finance._blas import single_threaded_blas
 from tiers.errors import SpecError
 
 Kind = Literal["triangular", "pert", "lognormal", "uniform"]
@@ -227,11 +228,12 @@ def run(
         values = {"discount_rate": np.full(samples, model.baselines["discount_rate"])}
     npv, tco, irr = np.empty(samples), np.empty(samples), np.empty(samples)
     status = np.empty(samples, dtype=np.int8)
-    for start in range(0, samples, CHUNK):
-        block = slice(start, min(start + CHUNK, samples))
-        out = model.outcome({k: v[block] for k, v in values.items()})
-        npv[block], tco[block] = out.npv(), out.tco()
-        irr[block], status[block] = out.irr()
-        if progress is not None:
-            progress(block.stop)
+    with single_threaded_blas():  # thin products: see tco.finance._blas
+        for start in range(0, samples, CHUNK):
+            block = slice(start, min(start + CHUNK, samples))
+            out = model.outcome({k: v[block] for k, v in values.items()})
+            npv[block], tco[block] = out.npv(), out.tco()
+            irr[block], status[block] = out.irr()
+            if progress is not None:
+                progress(block.stop)
     return MonteCarloResult(samples, seed, dict(distributions), npv, tco, irr, status)

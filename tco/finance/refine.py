@@ -83,21 +83,32 @@ def _solve_bracketed(
 
     Plain Newton steps first, for all rows at once (cheap, and from a start inside a small
     grid cell they nearly always converge in three or four steps); a row is settled when
-    its step falls below 1e-11 (relative) or ``|f| <= floor``.  Rows that do not settle,
+    its step falls below 1e-11 (relative), when Newton's error estimate after the step
+    (``|s_k|^3 / |s_{k-1}|^2``, quadratic convergence) falls below 1e-15, or when
+    ``|f| <= floor``.  Rows that do not settle,
     or settle outside their bracket, are solved again with :func:`_rtsafe`.
     """
     x = x0.copy()
     settled = np.zeros(x.size, dtype=bool)
-    everything = slice(None)
+    active = np.arange(x.size)  # rows still iterating; only they are evaluated
+    previous = np.full(x.size, np.nan)  # |step| of the last iteration (none yet)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for _ in range(newton_iter):
-            f, df = evaluate(x, everything)
+            sel = slice(None) if active.size == x.size else active
+            xs = x[sel]
+            f, df = evaluate(xs, sel)
             step = f / df
-            scale = np.abs(x) if relative else np.maximum(1.0, np.abs(x))
-            now = (np.abs(step) <= 1e-11 * scale) | (np.abs(f) <= floor)
-            x = np.where(settled, x, x - step)
-            settled |= now
-            if settled.all():
+            size = np.abs(step)
+            tol = 1e-11 * (np.abs(xs) if relative else np.maximum(1.0, np.abs(xs)))
+            # Newton's error estimate: e_k ~ C e_{k-1}^2 with C ~ |s_k| / |s_{k-1}|^2, so the
+            # error left after this step is about |s_k|^3 / |s_{k-1}|^2.
+            left = size * (size / previous[sel]) ** 2
+            now = (size <= tol) | (left <= 1e-4 * tol) | (np.abs(f) <= floor[sel])
+            x[sel] = xs - step
+            previous[sel] = size
+            settled[active[now]] = True
+            active = active[~now]
+            if active.size == 0:
                 break
     good = settled & (x >= np.minimum(lo, hi)) & (x <= np.maximum(lo, hi))
     redo = np.flatnonzero(~good)
@@ -126,6 +137,15 @@ def _horner(
         p *= z
         p += row
     return p, dp
+
+
+def _horner_value(coef_t: NDArray[np.float64], z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """p(z) alone (no derivative), as :func:`_horner`."""
+    p = coef_t[-1].copy()
+    for row in coef_t[-2::-1]:
+        p *= z
+        p += row
+    return p
 
 
 def _refine_cells(
@@ -167,7 +187,7 @@ def _refine_cells(
         degree = coef_t.shape[0] - 1
         direction = np.where(lower, 1.0, -1.0)
         za, zb, z0 = np.exp(direction * ua), np.exp(direction * ub), np.exp(direction * u0)
-        size, _ = _horner(np.abs(coef_t), np.maximum(za, zb), slice(None))
+        size = _horner_value(np.abs(coef_t), np.maximum(za, zb))
         floor = 4.0 * (degree + 1) * eps * size
         z = _solve_bracketed(
             lambda z, sel: _horner(coef_t, z, sel),

@@ -11,6 +11,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from tco.finance._blas import single_threaded_blas
 from tco.finance._common import IrrResult, IrrStatus, _ends, _search_range
 from tco.finance.refine import _refine_cells
 
@@ -34,8 +35,17 @@ _DOUBLE_ROOT_RTOL = 1e-11  # |NPV| at a critical point, relative to sum |terms|,
 
 
 def _sign_changes(flows: NDArray[np.float64]) -> NDArray[np.intp]:
-    """Sign changes along the last axis of (N, T) flows, zeros skipped (Descartes' count)."""
-    signs = np.ascontiguousarray(np.sign(flows.T), dtype=np.int8)  # (T, N): rows contiguous
+    """Sign changes along the last axis of (N, T) flows, zeros skipped (Descartes' count).
+
+    Works on the transposed signs, one contiguous column of ``N`` bytes per period."""
+    if np.count_nonzero(flows) == flows.size:  # no zeros: count flips of "positive"
+        positive = np.ascontiguousarray((flows > 0).T).view(np.uint8)
+        small = flows.shape[1] <= 256  # then fewer than 256 flips: bytes suffice
+        flips = np.zeros(flows.shape[0], dtype=np.uint8 if small else np.intp)
+        for before, after in itertools.pairwise(positive):
+            flips += before ^ after
+        return flips.astype(np.intp)
+    signs = np.ascontiguousarray(np.sign(flows.T), dtype=np.int8)  # (T, N)
     last = np.zeros(flows.shape[0], dtype=np.int8)  # last non-zero sign so far
     count = np.zeros(flows.shape[0], dtype=np.intp)
     for column in signs:
@@ -185,6 +195,19 @@ def _hidden_roots(
 
 
 def _rates_2d(
+    flows: NDArray[np.float64],
+    times: NDArray[np.float64],
+    periodic: bool,
+    low: float,
+    high: float,
+) -> IrrResult:
+    """Vectorised unique-root search for (N, T) flows sharing ``times`` (one BLAS thread:
+    its matrix products are too thin to gain from more, see :mod:`tco.finance._blas`)."""
+    with single_threaded_blas():
+        return _solve_rows(flows, times, periodic, low, high)
+
+
+def _solve_rows(
     flows: NDArray[np.float64],
     times: NDArray[np.float64],
     periodic: bool,
