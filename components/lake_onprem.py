@@ -18,7 +18,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.lakehouse import CONSUMERS
-from components.values import cloudnative_pg, polaris, seaweedfs
+from components.values import cloudnative_pg, polaris, polaris_setup, seaweedfs
 from tiers.model import Environment
 from tiers.pins import ChartPin
 
@@ -41,6 +41,7 @@ S3_PODS = {**OBJECT_STORE_PODS, "app.kubernetes.io/component": "s3"}
 POSTGRES_PODS = {"cnpg.io/cluster": cloudnative_pg.CLUSTER_NAME}
 OPERATOR_PODS = {"app.kubernetes.io/name": "cloudnative-pg"}
 CATALOG_PODS = {"app.kubernetes.io/name": "polaris"}
+SETUP_PODS = polaris_setup.PODS  # the catalog's bootstrap and create-catalog Jobs
 API_SERVER_PORTS = (443, 6443)
 
 
@@ -127,7 +128,12 @@ def network_policies() -> dict[str, dict[str, Any]]:
         "catalog": {
             "podSelector": {"matchLabels": CATALOG_PODS},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": [_namespaces(consumers)], "ports": [_port(polaris.PORT)]}],
+            "ingress": [
+                {
+                    "from": [_namespaces(consumers), _pods(SETUP_PODS)],
+                    "ports": [_port(polaris.PORT)],
+                }
+            ],
             "egress": [
                 {"to": [_pods(POSTGRES_PODS)], "ports": [_port(cloudnative_pg.PORT)]},
                 {"to": [_pods(S3_PODS)], "ports": [_port(seaweedfs.S3_PORT)]},
@@ -140,7 +146,7 @@ def network_policies() -> dict[str, dict[str, Any]]:
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [
                 {
-                    "from": [_pods(CATALOG_PODS), _pods(POSTGRES_PODS)],
+                    "from": [_pods(CATALOG_PODS), _pods(POSTGRES_PODS), _pods(SETUP_PODS)],
                     "ports": [_port(cloudnative_pg.PORT)],
                 },
                 {
@@ -155,6 +161,16 @@ def network_policies() -> dict[str, dict[str, Any]]:
                 },
                 {"to": [_pods(S3_PODS)], "ports": [_port(seaweedfs.S3_PORT)]},
                 api_server,
+            ],
+        },
+        # The setup Jobs: the admin tool bootstraps the realm in Postgres; curl creates
+        # the catalog through Polaris's management API.
+        "catalog-setup": {
+            "podSelector": {"matchLabels": SETUP_PODS},
+            "policyTypes": ["Ingress", "Egress"],
+            "egress": [
+                {"to": [_pods(POSTGRES_PODS)], "ports": [_port(cloudnative_pg.PORT)]},
+                {"to": [_pods(CATALOG_PODS)], "ports": [_port(polaris.PORT)]},
             ],
         },
         # The operator: its admission webhook is called by the API server (whose address
@@ -192,7 +208,8 @@ class OnPremLake(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.namespace = ns_name
         self.s3_endpoint = f"http://{OBJECT_STORE_RELEASE}-s3.{ns_name}.svc:{seaweedfs.S3_PORT}"
-        self.catalog_uri = f"http://{CATALOG_RELEASE}.{ns_name}.svc:{polaris.PORT}/api/catalog"
+        self.catalog_base = f"http://{CATALOG_RELEASE}.{ns_name}.svc:{polaris.PORT}"
+        self.catalog_uri = f"{self.catalog_base}/api/catalog"
 
         namespace = k8s.core.v1.Namespace(
             f"{name}-ns",
@@ -263,12 +280,26 @@ class OnPremLake(pulumi.ComponentResource):
             [*ready, self.postgres_operator, self.object_store],
             args.protect,
         )
+        # Polaris starts on a bootstrapped realm; the catalog is created once it serves.
+        self._setup_account(name, ns_name, in_ns)
+        bootstrap = self._job(
+            f"{name}-catalog-bootstrap",
+            polaris_setup.bootstrap_job(ns_name, args.catalog.version),
+            in_ns,
+            [self.postgres],
+        )
         self.catalog = release(
             "catalog",
             CATALOG_RELEASE,
             args.catalog,
             polaris.values(args.environment),
-            [*ready, catalog_sa, self.postgres, self.object_store],
+            [*ready, catalog_sa, self.postgres, self.object_store, bootstrap],
+        )
+        self._job(
+            f"{name}-catalog-create",
+            polaris_setup.catalog_job(ns_name, self.catalog_base, self.s3_endpoint),
+            in_ns,
+            [self.catalog, bootstrap],
         )
         self.register_outputs(
             {
@@ -276,4 +307,26 @@ class OnPremLake(pulumi.ComponentResource):
                 "catalogUri": self.catalog_uri,
                 "s3Endpoint": self.s3_endpoint,
             }
+        )
+
+    def _setup_account(self, name: str, namespace: str, opts: pulumi.ResourceOptions) -> None:
+        self._setup_sa = k8s.core.v1.ServiceAccount(
+            f"{name}-catalog-setup-sa",
+            metadata={"name": polaris_setup.SERVICE_ACCOUNT, "namespace": namespace},
+            automount_service_account_token=False,
+            opts=opts,
+        )
+
+    def _job(
+        self, name: str, body: dict[str, Any], opts: pulumi.ResourceOptions, after: list
+    ) -> k8s.batch.v1.Job:
+        """One of the catalog's setup Jobs (``components/values/polaris_setup.py``); both
+        are idempotent, so a re-run (a replaced Job) changes nothing."""
+        return k8s.batch.v1.Job(
+            name,
+            metadata=body["metadata"],
+            spec=body["spec"],
+            opts=pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(depends_on=[self._setup_sa, *after])
+            ),
         )

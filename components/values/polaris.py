@@ -15,11 +15,31 @@ from tiers.model import Environment
 PORT = 8181
 MANAGEMENT_PORT = 8182
 SERVICE_ACCOUNT = "lake-catalog"
+# With more than one replica every pod must sign and verify tokens with the same keys
+# (left to itself, each pod generates its own pair and rejects the others' tokens): a
+# user-created Secret with ``public.pem`` and ``private.pem`` (an RSA key pair).
+TOKEN_KEYS_SECRET = "lake-catalog-token-keys"
+
+
+def replicas(environment: Environment) -> int:
+    return 1 if environment is Environment.DEV else 2
 
 
 def values(environment: Environment) -> dict[str, Any]:
+    shared_keys = {
+        "authentication": {
+            "tokenBroker": {
+                "type": "rsa-key-pair",
+                "secret": {
+                    "name": TOKEN_KEYS_SECRET,
+                    "rsaKeyPair": {"publicKey": "public.pem", "privateKey": "private.pem"},
+                },
+            }
+        }
+    }
     return {
-        "replicaCount": 1 if environment is Environment.DEV else 2,
+        **(shared_keys if replicas(environment) > 1 else {}),
+        "replicaCount": replicas(environment),
         "serviceAccount": {"create": False, "name": SERVICE_ACCOUNT},
         "service": {"type": "ClusterIP"},
         "ingress": {"enabled": False},

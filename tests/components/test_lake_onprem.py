@@ -11,7 +11,7 @@ import pytest
 
 from aiplat.harness import Capture, CapturedResource
 from components.lake_onprem import OnPremLakeArgs
-from components.values import cloudnative_pg, polaris, seaweedfs
+from components.values import cloudnative_pg, polaris, polaris_setup, seaweedfs
 from tiers import pins
 from tiers.model import Environment
 
@@ -23,7 +23,8 @@ NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
 SECRET = "kubernetes:core/v1:Secret"
-PLAIN = (NAMESPACE, NETWORK_POLICY, SERVICE_ACCOUNT, SECRET)
+JOB = "kubernetes:batch/v1:Job"
+PLAIN = (NAMESPACE, NETWORK_POLICY, SERVICE_ACCOUNT, SECRET, JOB)
 K8S_VERSION = "1.32"
 PINS = {
     "seaweedfs": pins.SEAWEEDFS,
@@ -143,9 +144,12 @@ def test_k8s_05_the_catalog_reaches_postgres_and_the_object_store(capture, stack
 @both_modes
 def test_k8s_06_the_catalog_service_account_mounts_no_token(capture, stack, preview):
     cap = capture(stack, preview)
-    (sa,) = lake_children(cap, SERVICE_ACCOUNT)
-    assert sa.inputs["automountServiceAccountToken"] is False
-    assert sa.inputs["metadata"]["namespace"] == "lake"
+    accounts = {sa.inputs["metadata"]["name"]: sa for sa in lake_children(cap, SERVICE_ACCOUNT)}
+    assert set(accounts) == {polaris.SERVICE_ACCOUNT, polaris_setup.SERVICE_ACCOUNT}
+    for account in accounts.values():
+        assert account.inputs["automountServiceAccountToken"] is False
+        assert account.inputs["metadata"]["namespace"] == "lake"
+    sa = accounts[polaris.SERVICE_ACCOUNT]
     catalog = releases(cap)["polaris"].inputs["values"]
     assert catalog["serviceAccount"] == {"create": False, "name": sa.inputs["metadata"]["name"]}
     store = releases(cap)["seaweedfs"].inputs["values"]["global"]["seaweedfs"]
@@ -207,7 +211,7 @@ def test_data_01_postgres_is_persistent_backed_up_and_keeps_no_password(capture,
 def test_k8s_01_every_plain_object_passes_strict_schema_validation(capture, stack, preview):
     cap = capture(stack, preview)
     objects = [r for type_ in PLAIN for r in lake_children(cap, type_)]
-    assert {r.type for r in objects} >= {NAMESPACE, NETWORK_POLICY, SERVICE_ACCOUNT}
+    assert {r.type for r in objects} >= {NAMESPACE, NETWORK_POLICY, SERVICE_ACCOUNT, JOB}
     for resource in objects:
         kubernetes_validate.validate(manifest(resource), K8S_VERSION, strict=True)
 
