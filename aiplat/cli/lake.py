@@ -268,19 +268,52 @@ def serve_logs(
     prop: PropertyOpt = None,
     warehouse: WarehouseOpt = None,
     environment: EnvironmentOpt = Environment.DEV,
+    kafka_bootstrap: Annotated[
+        str | None,
+        typer.Option(
+            "--kafka-bootstrap",
+            envvar="KAFKA_BOOTSTRAP_SERVERS",
+            help="Also consume the log topics from these brokers (host:port[,host:port]).",
+        ),
+    ] = None,
+    kafka_topics: Annotated[
+        str,
+        typer.Option("--kafka-topics", envvar="KAFKA_TOPICS", help="Log topics, comma-separated."),
+    ] = "aiplat.serving.requests,aiplat.serving.responses",
+    kafka_ca_file: Annotated[
+        Path | None,
+        typer.Option("--kafka-ca-file", envvar="KAFKA_CA_FILE", help="TLS: the cluster CA."),
+    ] = None,
+    kafka_group: Annotated[
+        str, typer.Option("--kafka-group", help="Consumer group (offsets are kept per group).")
+    ] = "serving-log-writer",
 ) -> None:
     """The serving log writer: request/response CloudEvents to ml.feature_log and
-    ml.prediction_log (what the serving-log-writer Deployment runs). Stops on Ctrl-C or
-    SIGTERM after a last flush."""
+    ml.prediction_log (what the serving-log-writer Deployment runs), over HTTP and, with
+    --kafka-bootstrap, from the log topics (offsets committed after each append). Stops on
+    Ctrl-C or SIGTERM after a last flush."""
     import signal
     import sys
 
     from aiplat.lake.log_writer import serve
 
-    server, writer, stop = serve(
-        _catalog(catalog, prop, warehouse, environment), host, port, batch_rows, flush_seconds
-    )
+    source = None
+    if kafka_bootstrap:
+        from aiplat.lake.log_consumer import KafkaSource
+
+        topics = tuple(t.strip() for t in kafka_topics.split(",") if t.strip())
+        source = KafkaSource(
+            bootstrap=kafka_bootstrap, topics=topics, group=kafka_group, ca_file=kafka_ca_file
+        )
+    lake = _catalog(catalog, prop, warehouse, environment)
+    server, writer, stop = serve(lake, host, port, batch_rows, flush_seconds)
     print(f"log writer listening on {host}:{port}", file=sys.stderr)
+    consumer = None
+    if source is not None:
+        from aiplat.lake.log_consumer import start
+
+        consumer = start(source, lake, batch_rows, flush_seconds, stop)
+        print(f"log writer consuming {', '.join(source.topics)}", file=sys.stderr)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         while not stop.wait(0.5):
@@ -289,3 +322,5 @@ def serve_logs(
         stop.set()
     server.shutdown()
     writer.flush()
+    if consumer is not None:
+        consumer.join(timeout=30)  # its last flush and commit

@@ -57,3 +57,24 @@ def test_on_a_rest_catalog_the_log_writer_is_given_its_uri():
     assert args[args.index("--catalog") + 1] == "rest"
     assert "uri=http://polaris.lake.svc:8181/api/catalog" in args
     assert set(a for a in args if a.startswith("--")) <= serve_logs_options()
+
+
+def test_with_kafka_the_deployment_env_is_what_serve_logs_reads():
+    from components.serving_backends import log_writer_spec
+    from components.serving_plan import SERVING_LOG_TOPICS, LogTransport
+    from tiers import TIERS
+    from tiers.model import Environment, Tier
+
+    spec = log_writer_spec(
+        TIERS[Tier.ADVANCED].stacks.serving, Environment.PROD, LogTransport.KAFKA, None
+    )
+    command = typer.main.get_command(lake_app).commands["serve-logs"]
+    read = {param.envvar: param for param in command.params if param.envvar}
+    kafka_env = {k for k in spec.env if k.startswith("KAFKA_")}
+    assert kafka_env == {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPICS", "KAFKA_CA_FILE"}
+    assert kafka_env <= set(read)
+    # The command's default topics are the ones the request logger writes.
+    assert read["KAFKA_TOPICS"].default.split(",") == list(SERVING_LOG_TOPICS.values())
+    assert spec.env["KAFKA_TOPICS"].split(",") == list(SERVING_LOG_TOPICS.values())
+    mounts = {v["name"]: v for v, _ in spec.extra_volumes}
+    assert spec.env["KAFKA_CA_FILE"].startswith("/etc/kafka-ca/") and "kafka-ca" in mounts

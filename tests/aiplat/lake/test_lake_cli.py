@@ -111,6 +111,14 @@ def test_lake_migrate_reports_nothing_to_do_on_fresh_tables(lake):
             ("tables", "--property", "oops"),
             "error: --property: 'oops' is not key=value; fix: write it as key=value\n",
         ),
+        (
+            ("serve-logs", "--kafka-bootstrap", "b:9093", "--kafka-ca-file", "/nope/ca.crt"),
+            "error: --kafka-ca-file: /nope/ca.crt is not a file; fix: mount the CA\n",
+        ),
+        (
+            ("serve-logs", "--kafka-bootstrap", "b:9093", "--kafka-topics", " , "),
+            "error: --kafka-topics: names no topic; fix: give topic[,topic]\n",
+        ),
     ],
 )
 def test_bad_input_is_one_line_on_stderr_and_exit_1(lake, argv, expected):
