@@ -187,6 +187,12 @@ def _type_outputs(type_token: str, inputs: Mapping[str, Any], region: str, rid: 
         return {"keyId": rid, "arn": f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{rid}"}
     if type_token == "aws:ec2/launchTemplate:LaunchTemplate":
         return {"latestVersion": 1}
+    if (
+        type_token == "kubernetes:core/v1:Service"
+        and (inputs.get("spec") or {}).get("type") == "LoadBalancer"
+    ):  # the cloud provider's load balancer, as Pulumi awaits it
+        host = f"internal-{rid}.elb.{region}.amazonaws.com"
+        return {"status": {"loadBalancer": {"ingress": [{"hostname": host}]}}}
     if type_token == "aws:elasticache/replicationGroup:ReplicationGroup":
         return {
             "primaryEndpointAddress": f"master.{rid}.{_suffix(rid)}.{region}.cache.amazonaws.com"

@@ -16,9 +16,11 @@ from components.cluster_services import ClusterServices, ClusterServicesArgs
 from components.decisions import region_code
 from components.edge_site import EdgeSite, EdgeSiteArgs
 from components.existing_cluster import ExistingCluster, ExistingClusterArgs
+from components.federation_link import FederationLink, FederationLinkArgs, LinkEnd
 from components.lake_onprem import OnPremLake, OnPremLakeArgs
 from components.lake_replication import LakeReplication, LakeReplicationArgs, ReplicaTarget
 from components.regional_platform import RegionalPlatform, RegionalPlatformArgs
+from components.values import fate
 from tiers import pins
 from tiers.model import Target
 from tiers.resolve import ResolvedPlatform
@@ -68,6 +70,7 @@ class AiPlatform(pulumi.ComponentResource):
         primary = self.regions[0]
         self.lake = primary.lake
         self._replicate(platform, primary)
+        self._link_federation(platform)
         self.cluster_name = primary.cluster.cluster_name
         self.kubeconfig = primary.cluster.kubeconfig
         self.kubernetes = primary.cluster.provider
@@ -119,6 +122,44 @@ class AiPlatform(pulumi.ComponentResource):
                 depends_on=(lake.warehouse_versioning, *(v for r in replicas for v in r.ready)),
             ),
             pulumi.ResourceOptions(parent=self, providers={"aws": primary.aws_provider}),
+        )
+
+    def _link_federation(self, platform: ResolvedPlatform) -> None:
+        """Peering, routes and names between the exchange's region and the regions of
+        parties it reaches from afar (only when the federation spans regions)."""
+        spec = platform.stacks.federation
+        remote = fate.remote_members(spec) if spec.enabled else {}
+        if not remote:
+            return
+        by_region = {r.region: r for r in self.regions}
+        hosts = {}
+        for regional in self.regions:
+            federation = regional.services.parts.get("federation")
+            if federation is not None:
+                hosts |= federation.remote_hosts
+
+        def end(region: str) -> LinkEnd:
+            regional = by_region[region]
+            return LinkEnd(
+                region=region,
+                code=regional.code,
+                vpc_id=regional.network.vpc_id,
+                vpc_cidr=regional.vpc_cidr,
+                route_table_ids=regional.network.private_route_table_ids,
+                provider=regional.aws_provider,
+            )
+
+        hub = spec.exchange_region
+        spokes = remote[fate.EXCHANGE]
+        self.federation_link = FederationLink(
+            f"{self._name}-{region_code(hub)}-fate-link",
+            FederationLinkArgs(
+                stack=platform.stack,
+                hub=end(hub),
+                spokes=tuple(end(r) for r in spokes),
+                hosts=hosts,
+            ),
+            pulumi.ResourceOptions(parent=self),
         )
 
     def _build_existing(self, platform: ResolvedPlatform) -> None:

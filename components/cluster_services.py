@@ -189,9 +189,14 @@ class ClusterServices(pulumi.ComponentResource):
                 region=args.region,
                 chart=pins.FATE,
                 mesh=args.platform.stacks.mesh,
+                region_cidrs=_region_cidrs(args.platform) if args.region else None,
             ),
             self._after_base(),
         )
+
+
+def _region_cidrs(platform: ResolvedPlatform) -> dict[str, str]:
+    return {r: platform.region_network(r).vpc_cidr for r in platform.regions}
 
 
 def _max_nodes(args: ClusterServicesArgs) -> int:

@@ -16,6 +16,7 @@ with what that cluster hosts.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +112,9 @@ class FederationArgs:
     region: str | None  # this cluster's region (None on a cluster the user brings)
     chart: ChartPin
     mesh: bool  # the platform's mesh is on: sidecars, AuthorizationPolicy
+    # Each region's VPC CIDR (AWS): members reached from another region get an internal
+    # NLB admitting those regions' VPCs only. None on a cluster the user brings.
+    region_cidrs: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         if not self.spec.enabled:
@@ -134,6 +138,7 @@ class Federation(pulumi.ComponentResource):
     TYPE = "aiplat:federation:Federation"
 
     namespaces: dict[str, str]
+    remote_hosts: dict[str, pulumi.Output[str]]  # member -> its NLB's DNS name
 
     def __init__(
         self, name: str, args: FederationArgs, opts: pulumi.ResourceOptions | None = None
@@ -143,6 +148,7 @@ class Federation(pulumi.ComponentResource):
         self._args = args
         spec = args.spec
         self.namespaces = {}
+        self.remote_hosts = {}
         if args.hosts_exchange:
             remote = any(p.region != spec.exchange_region for p in spec.parties)
             local = tuple(
@@ -156,6 +162,7 @@ class Federation(pulumi.ComponentResource):
             )
             self._config_map(fate.EXCHANGE, ns, "fate-route-table", {"route_table.json": table})
             self._authorization(fate.EXCHANGE, ns, local, remote)
+            self._remote_entry(fate.EXCHANGE, ns)
         for party in args.parties:
             namespace = fate.party_namespace(party.name)
             ns = self._namespace(party.name, namespace, PARTY_QUOTA, party)
@@ -170,7 +177,23 @@ class Federation(pulumi.ComponentResource):
             local = party.region == spec.exchange_region
             peers = (fate.EXCHANGE_NAMESPACE,) if local else ()
             self._authorization(party.name, ns, peers, remote=not local)
-        self.register_outputs({"namespaces": self.namespaces})
+            self._remote_entry(party.name, ns)
+        self.register_outputs({"namespaces": self.namespaces, "remoteHosts": self.remote_hosts})
+
+    def _remote_entry(self, member: str, ns: PlatformNamespace) -> None:
+        """The internal NLB another region reaches this member's OSX through (if any)."""
+        cidrs = self._args.region_cidrs
+        reached_from = fate.remote_members(self._args.spec).get(member)
+        if cidrs is None or not reached_from:
+            return
+        body = fate.remote_service(ns.name, tuple(cidrs[r] for r in reached_from))
+        service = k8s.core.v1.Service(
+            f"{self._name}-{member}-{fate.REMOTE_SERVICE}",
+            metadata=body["metadata"],
+            spec=body["spec"],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=ns.ready),
+        )
+        self.remote_hosts[member] = service.status.apply(_load_balancer_host)
 
     def _namespace(
         self, member: str, namespace: str, quota: Quota, party: FatePartySpec | None = None
@@ -245,3 +268,12 @@ class Federation(pulumi.ComponentResource):
             spec=authorization_policy(ns.name, peers, remote),
             opts=pulumi.ResourceOptions(parent=self, depends_on=ns.ready),
         )
+
+
+def _load_balancer_host(status: Any) -> str:
+    """The NLB's DNS name from a LoadBalancer Service's status (Pulumi waits for it)."""
+    ingress = (status.load_balancer.ingress if status and status.load_balancer else None) or []
+    host = ingress[0].hostname if ingress else None
+    if not host:
+        raise ValueError("the OSX load balancer has no hostname yet")
+    return host

@@ -123,16 +123,26 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{name}-nat-{suffix}"},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
             )
+        self.private_route_table_ids: dict[str, pulumi.Output[str]] = {}
         for zone in self.zones:
             suffix = zone_suffix(zone)
             nat = nat_by_zone.get(zone, nat_by_zone[nat_zones[0]])
+            # Routes are separate resources (never inline), so that others (the FATE
+            # link's peering routes) can be added to these tables.
             route_table = aws.ec2.RouteTable(
                 f"{name}-private-{suffix}",
                 vpc_id=vpc.id,
-                routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}],
                 tags={"Name": f"{name}-private-{suffix}"},
                 opts=child,
             )
+            aws.ec2.Route(
+                f"{name}-private-{suffix}-default",
+                route_table_id=route_table.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat.id,
+                opts=child,
+            )
+            self.private_route_table_ids[zone] = route_table.id
             aws.ec2.RouteTableAssociation(
                 f"{name}-private-{suffix}",
                 subnet_id=private_subnets[zone].id,

@@ -55,6 +55,7 @@ class RegionalPlatform(pulumi.ComponentResource):
     ) -> None:
         super().__init__(self.TYPE, name, None, opts)
         platform = args.platform
+        self.region, self.code = args.region, args.code
         self.aws_provider = aws.Provider(
             name,
             region=args.region,
@@ -64,13 +65,14 @@ class RegionalPlatform(pulumi.ComponentResource):
         scoped = pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider})
         cluster_name = f"aiplat-{platform.stack}-{args.code}"
         karpenter = any(p.provisioner is Provisioner.KARPENTER for p in platform.gpu_pools)
+        plan = platform.region_network(args.region)
         network = Network(
             name,
-            NetworkArgs(
-                plan=platform.network, karpenter_discovery=cluster_name if karpenter else None
-            ),
+            NetworkArgs(plan=plan, karpenter_discovery=cluster_name if karpenter else None),
             scoped,
         )
+        self.network = network
+        self.vpc_cidr = plan.vpc_cidr
         self.cluster = GpuCluster(
             name,
             GpuClusterArgs(
@@ -135,7 +137,7 @@ class RegionalPlatform(pulumi.ComponentResource):
                 network=RegionNetwork(
                     vpc_id=network.vpc_id,
                     private_subnet_ids=network.private_subnet_ids,
-                    vpc_cidr=platform.network.vpc_cidr,
+                    vpc_cidr=plan.vpc_cidr,
                     zones=tuple(network.zones),
                 ),
             ),

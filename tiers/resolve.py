@@ -6,6 +6,7 @@ validated. Nothing below this module reads configuration or branches on the tier
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 
@@ -40,10 +41,31 @@ from tiers.stack_config import (
 
 @dataclass(frozen=True, kw_only=True)
 class NetworkPlan:
-    vpc_cidr: str
+    vpc_cidr: str  # the primary region's; region i takes the i-th block after it
     az_count: int
     nat_per_az: bool
     flow_log_retention_days: int
+
+
+_PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def region_cidr(base: str, index: int) -> str:
+    """The VPC CIDR of the stack's ``index``-th region: ``base`` for the primary, then the
+    next blocks of the same size (``10.64.0.0/16`` -> ``10.65.0.0/16`` -> ...), so the
+    regions' VPCs never overlap and can be peered (the FATE link). Adding a region at the
+    end changes no existing region's block. SpecError when the block leaves the private
+    range ``base`` is in."""
+    network = ipaddress.ip_network(base)
+    start = int(network.network_address) + index * network.num_addresses
+    block = ipaddress.ip_network((start, network.prefixlen))
+    if not any(network.subnet_of(p) and block.subnet_of(p) for p in _PRIVATE):
+        raise SpecError(
+            f"{NAMESPACE}:vpcCidr",
+            f"region {index + 1}'s block {block} leaves the private range of {base}",
+            "choose a base block with room for one block per region after it",
+        )
+    return str(block)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +105,12 @@ class ResolvedPlatform:
     def primary_region(self) -> str:
         return self.regions[0]
 
+    def region_network(self, region: str) -> NetworkPlan:
+        """The network plan of one of the stack's regions (its own VPC block)."""
+        return replace(
+            self.network, vpc_cidr=region_cidr(self.network.vpc_cidr, self.regions.index(region))
+        )
+
     @property
     def gpu_nodes(self) -> int:
         """Desired GPU nodes over all pools and regions."""
@@ -105,6 +133,8 @@ def resolve(stack: str, config: StackConfig) -> ResolvedPlatform:
     regions = config.regions or spec.regions
     if config.target is Target.AWS:
         check_priced(regions, config.tcoPrices)
+        for index in range(len(regions)):
+            region_cidr(config.vpcCidr, index)
     resolved_federation = federation(spec.stacks.federation, config, regions)
     return ResolvedPlatform(
         stack=stack,

@@ -25,10 +25,62 @@ def party_namespace(party: str) -> str:
     return f"fate-{party}"
 
 
+def zone_name(stack: str) -> str:
+    """The private DNS zone of the federation's cross-region names."""
+    return f"{stack}.fate.internal"
+
+
 def external_host(stack: str, member: str) -> str:
-    """The DNS name a party or the exchange is reached by from another region. aiplat
-    does not create the record or the cross-region link (see docs/architecture.md)."""
-    return f"{member}.{stack}.fate.internal"
+    """The DNS name a party or the exchange is reached by from another region: a record in
+    :func:`zone_name` pointing at the member's internal load balancer (the FATE link)."""
+    return f"{member}.{zone_name(stack)}"
+
+
+REMOTE_SERVICE = "osx-remote"  # the internal NLB in front of a member's OSX TLS port
+
+
+def remote_members(spec: FederationSpec) -> dict[str, tuple[str, ...]]:
+    """Members reached from another region, each with the regions it is reached from: the
+    exchange from every region hosting a party of its own; each such party from the
+    exchange's region. Empty when everything runs in one region."""
+    hub = spec.exchange_region
+    spokes = tuple(sorted({p.region for p in spec.parties if p.region != hub}))  # type: ignore[type-var]
+    if not spokes or hub is None:
+        return {}
+    out: dict[str, tuple[str, ...]] = {EXCHANGE: spokes}
+    out |= {p.name: (hub,) for p in spec.parties if p.region != hub}
+    return out
+
+
+def remote_service(namespace: str, source_cidrs: tuple[str, ...]) -> dict[str, Any]:
+    """An internal Network Load Balancer (the in-tree AWS cloud provider's, so no extra
+    controller) in front of the member's OSX TLS port, admitting only ``source_cidrs``
+    (the peer regions' VPCs; the provider opens the nodes' security group to them alone).
+    ``externalTrafficPolicy: Local`` keeps the peer's address, which the NetworkPolicy
+    then sees."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": REMOTE_SERVICE,
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/part-of": "fate"},
+            "annotations": {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+            },
+        },
+        "spec": {
+            "type": "LoadBalancer",
+            "externalTrafficPolicy": "Local",
+            "loadBalancerSourceRanges": list(source_cidrs),
+            "selector": dict([OSX_LABEL]),
+            "ports": [
+                {"name": "osx-tls", "port": OSX_TLS_PORT, "targetPort": OSX_TLS_PORT,
+                 "protocol": "TCP"}
+            ],
+        },
+    }  # fmt: skip
 
 
 def service_host(namespace: str) -> str:
