@@ -11,7 +11,6 @@ Topics are not created here (the AWS provider has no MSK topic resource): create
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ import pulumi_aws as aws
 
 from components import iam_documents as docs
 from components.values.kafka_topics import broker_config
+from tiers.managed import broker_nodes
 
 if TYPE_CHECKING:
     from components.cluster_services import RegionNetwork
@@ -57,11 +57,6 @@ def plan_for(platform: ResolvedPlatform, region: str, network: RegionNetwork) ->
         log_retention_days=platform.network.flow_log_retention_days,
         protect=platform.protect,
     )
-
-
-def broker_nodes(brokers: int, zones: int) -> int:
-    """MSK needs a broker count that is a multiple of its client subnets' zones."""
-    return max(1, math.ceil(brokers / zones)) * zones
 
 
 def server_properties(brokers: int) -> str:

@@ -45,6 +45,7 @@ from components.serving_objects import ServerSpec, simple_server_objects
 from components.serving_plan import pod_security
 from components.values import feast, polaris, seaweedfs, valkey
 from tiers import pins
+from tiers.managed import cache_plan
 from tiers.model import Environment, OnlineStore, Target
 
 if TYPE_CHECKING:
@@ -79,32 +80,6 @@ def online_store_for(store: OnlineStore, target: Target) -> OnlineStore:
     if store is OnlineStore.ELASTICACHE and target is not Target.AWS:
         return OnlineStore.VALKEY
     return store
-
-
-@dataclass(frozen=True, kw_only=True)
-class CachePlan:
-    node_type: str
-    cache_clusters: int
-    multi_az: bool
-    snapshot_retention_days: int
-
-
-def cache_plan(environment: Environment) -> CachePlan:
-    """ElastiCache size by environment: prod is Multi-AZ with a primary and two replicas."""
-    return {
-        Environment.DEV: CachePlan(
-            node_type="cache.t4g.small", cache_clusters=1, multi_az=False, snapshot_retention_days=0
-        ),
-        Environment.STAGING: CachePlan(
-            node_type="cache.t4g.medium",
-            cache_clusters=2,
-            multi_az=False,
-            snapshot_retention_days=1,
-        ),
-        Environment.PROD: CachePlan(
-            node_type="cache.r7g.large", cache_clusters=3, multi_az=True, snapshot_retention_days=7
-        ),
-    }[environment]
 
 
 def server_replicas(environment: Environment) -> tuple[int, int]:

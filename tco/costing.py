@@ -16,6 +16,10 @@ Formulas (per year):
   with their nodes);
 * object storage: GiB x S3 Standard per GiB-month x 12;
 * EKS control plane and NAT gateway: hourly price x 730 x 12 each;
+* managed services (MSK brokers, ElastiCache nodes): hourly price x brokers (nodes) x 730 x
+  12, On-Demand around the clock (no utilisation: they do not scale to zero; no Savings
+  Plan factor: Compute Savings Plans do not cover them); MSK broker storage: GiB x brokers
+  x price per GB-month x 12;
 * on-prem servers: unit price / instances per server x nodes x facility factor, in year 0
   (and one server per edge site, on any target)
   and again at every refresh; power: max kW x draw fraction x PUE x 8760 h x price per
@@ -52,6 +56,7 @@ class CostContext:
 
 
 GPU_DRIVERS = ("gpu_unit_price", "gpu_count", "utilisation")
+ALWAYS_ON = "On-Demand around the clock (no utilisation; no Savings Plan covers it)"
 
 
 def _recurring(
@@ -123,6 +128,8 @@ def _price_item(item: InfraItem, ctx: CostContext) -> tuple[Category, str, float
             hour.amount_usd * HOURS_PER_YEAR,
             (f"{where}; {hour.cite()}"),
         )
+    if item.kind in _MANAGED:
+        return _price_managed(item, prices, where)
     if item.kind is ItemKind.NAT_GATEWAY:
         hour = prices.nat_gateway_hour
         return (
@@ -132,6 +139,30 @@ def _price_item(item: InfraItem, ctx: CostContext) -> tuple[Category, str, float
             f"{where}; {hour.cite()}",
         )
     raise ValueError(f"no pricing rule for {item.kind}")  # pragma: no cover - enum is closed
+
+
+_MANAGED = (ItemKind.MSK_BROKER, ItemKind.MSK_STORAGE, ItemKind.CACHE_NODE)
+
+
+def _price_managed(
+    item: InfraItem, prices: RegionPrices, where: str
+) -> tuple[Category, str, float, str]:
+    """MSK brokers and their storage, ElastiCache nodes: billed whether busy or not."""
+    if item.kind is ItemKind.MSK_STORAGE:
+        gb = prices.msk_storage_gb_month()
+        return (
+            Category.STORAGE,
+            f"MSK broker storage {item.quantity:g} GiB",
+            item.quantity * gb.amount_usd * MONTHS_PER_YEAR,
+            f"{where}; {gb.cite()}",
+        )
+    if item.kind is ItemKind.MSK_BROKER:
+        hour, label = prices.msk_broker(item.key), f"MSK {item.key} x{item.quantity:g} brokers"
+    else:
+        hour = prices.elasticache_valkey_node(item.key)
+        label = f"ElastiCache (Valkey) {item.key} x{item.quantity:g} nodes"
+    amount = hour.amount_usd * item.quantity * HOURS_PER_YEAR
+    return Category.CLOUD_COMPUTE, label, amount, f"{where}; {hour.cite()}; {ALWAYS_ON}"
 
 
 def _purchase_factor(

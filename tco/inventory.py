@@ -7,6 +7,11 @@ Two derivations, kept equal by ``tests/tco/test_inventory.py``:
 * :func:`items_from_platform`: from the resolved spec, for the Pulumi program itself, which
   must know its cost before it creates anything (``aiplat:budget``).
 
+Managed services beside a cluster are billed around the clock: an MSK cluster's brokers
+(broker-hours of its broker type, plus each broker's storage) in every region that runs one,
+and the ElastiCache replication group of the Feast online store (node-hours of its node type)
+in the primary region. Their sizes come from :mod:`tiers.managed` on both derivations.
+
 Node counts: a managed node group bills its desired nodes; a Karpenter NodePool has no
 desired count (nodes follow pending pods and scale to zero when idle), so it is billed at its
 maximum capacity (the NodePool's CPU limit over the instance's vCPUs), and the costing's
@@ -20,7 +25,8 @@ from typing import Any, Protocol
 
 from tco.model import InfraItem, ItemKind
 from tiers.instances import lookup
-from tiers.model import Provisioner, Target
+from tiers.managed import broker_nodes, cache_plan
+from tiers.model import KafkaMode, OnlineStore, Provisioner, Target
 from tiers.resolve import ResolvedPlatform
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -31,6 +37,8 @@ AWS_PROVIDER = "pulumi:providers:aws"
 NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 KARPENTER_QUEUE = "aws:sqs/queue:Queue"
+MSK_CLUSTER = "aws:msk/cluster:Cluster"
+CACHE_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 # Karpenter capacity-type requirement -> the purchase option the costing prices
 _KARPENTER_CAPACITY = (("reserved", "RESERVED"), ("spot", "SPOT"), ("on-demand", "ON_DEMAND"))
 POOL_ROLE_LABEL = "aiplat.io/pool-role"
@@ -103,6 +111,19 @@ def items_from_resources(
             items.append(
                 InfraItem(kind=ItemKind.NAT_GATEWAY, region=region_of(r), ref=r.urn, quantity=1)
             )
+        elif r.type == MSK_CLUSTER:
+            group = r.inputs["brokerNodeGroupInfo"]
+            items += _msk_items(
+                r.urn,
+                region_of(r),
+                brokers=r.inputs["numberOfBrokerNodes"],
+                instance_type=group["instanceType"],
+                storage_gib=group["storageInfo"]["ebsStorageInfo"]["volumeSize"],
+            )
+        elif r.type == CACHE_GROUP:
+            items.append(
+                _cache_item(r.urn, region_of(r), r.inputs["nodeType"], r.inputs["numCacheClusters"])
+            )
     return items + _lake(platform)
 
 
@@ -154,7 +175,56 @@ def items_from_platform(platform: ResolvedPlatform) -> list[InfraItem]:
             InfraItem(kind=ItemKind.NAT_GATEWAY, region=region, ref=f"{prefix}nat-{i}", quantity=1)
             for i in range(nats)
         ]
+        items += _managed_items(platform, region)
     return items + _lake(platform)
+
+
+def _managed_items(platform: ResolvedPlatform, region: str) -> list[InfraItem]:
+    """MSK in every region when the stack chooses it; the ElastiCache online store where
+    Feast runs (the primary region, which holds the lake)."""
+    items: list[InfraItem] = []
+    if platform.kafka is KafkaMode.MSK:
+        engines = platform.engines
+        items += _msk_items(
+            f"{region}/msk",
+            region,
+            brokers=broker_nodes(engines.kafka_brokers, platform.network.az_count),
+            instance_type=engines.msk_instance_type,
+            storage_gib=engines.kafka_storage_gib,
+        )
+    stacks = platform.stacks
+    if (
+        region == platform.primary_region
+        and stacks.feature_store
+        and stacks.lake.enabled
+        and stacks.online_store is OnlineStore.ELASTICACHE
+    ):
+        plan = cache_plan(platform.environment)
+        items.append(
+            _cache_item(f"{region}/online-store", region, plan.node_type, plan.cache_clusters)
+        )
+    return items
+
+
+def _msk_items(
+    ref: str, region: str, *, brokers: int, instance_type: str, storage_gib: int
+) -> list[InfraItem]:
+    """An MSK cluster: its brokers, and the EBS storage each broker has."""
+    return [
+        InfraItem(
+            kind=ItemKind.MSK_BROKER, region=region, ref=ref, quantity=brokers, key=instance_type
+        ),
+        InfraItem(
+            kind=ItemKind.MSK_STORAGE, region=region, ref=ref, quantity=brokers * storage_gib
+        ),
+    ]
+
+
+def _cache_item(ref: str, region: str, node_type: str, nodes: int) -> InfraItem:
+    """An ElastiCache for Valkey replication group: its nodes (a primary and its replicas)."""
+    return InfraItem(
+        kind=ItemKind.CACHE_NODE, region=region, ref=ref, quantity=nodes, key=node_type
+    )
 
 
 def _lake(platform: ResolvedPlatform) -> list[InfraItem]:

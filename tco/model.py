@@ -62,13 +62,16 @@ class ItemKind(StrEnum):
     NAT_GATEWAY = "nat_gateway"  # gateway-hours
     BLOCK_STORAGE = "block_storage"  # gp3 GiB provisioned
     OBJECT_STORAGE = "object_storage"  # S3 GiB stored
+    MSK_BROKER = "msk_broker"  # broker-hours of an MSK broker instance type
+    MSK_STORAGE = "msk_storage"  # MSK broker storage, GiB provisioned over all brokers
+    CACHE_NODE = "cache_node"  # node-hours of an ElastiCache (Valkey) node type
 
 
 @dataclass(frozen=True, kw_only=True)
 class InfraItem:
     """A billable thing the stack creates, with its quantity.
 
-    ``key`` names what is priced (an instance type for instances); ``pool_role`` chooses the
+    ``key`` names what is priced (an instance, broker or node type); ``pool_role`` chooses the
     utilisation (fraction of hours running); ``capacity`` is ``ON_DEMAND`` or ``SPOT``.
     ``ref`` identifies the resource: its URN when priced from a preview capture, its logical
     name when priced from the resolved spec.

@@ -172,9 +172,23 @@ def resolve(stack: str, config: StackConfig) -> ResolvedPlatform:
         tco_assumptions=config.tcoAssumptions,
         tco_prices=config.tcoPrices,
         edge_sites=edge_sites(spec.edge_sites, config),
-        engines=spec.stacks.engines.scaled(overlay.engine_scale),
+        engines=_engines(config, spec.stacks, overlay.engine_scale),
         kafka=_kafka_mode(config, spec.stacks),
     )
+
+
+def _engines(config: StackConfig, stacks: PlatformStacks, scale: float) -> EngineSizes:
+    """The tier's engine sizes scaled for the environment, with the stack's broker count."""
+    engines = stacks.engines.scaled(scale)
+    if config.kafkaBrokers is None:
+        return engines
+    if DataEngine.KAFKA not in stacks.data_engines:
+        raise SpecError(
+            f"{NAMESPACE}:kafkaBrokers",
+            f"tier {config.tier.value} runs no Kafka",
+            "remove aiplat:kafkaBrokers from the stack file",
+        )
+    return replace(engines, kafka_brokers=config.kafkaBrokers)
 
 
 def _kafka_mode(config: StackConfig, stacks: PlatformStacks) -> KafkaMode:

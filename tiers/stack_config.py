@@ -146,6 +146,14 @@ class StackConfig(_Strict):
         return value
 
     kafka: KafkaMode = KafkaMode.STRIMZI  # where Kafka runs, for tiers that have it
+    kafkaBrokers: int | None = None  # Kafka brokers (Strimzi or MSK); None: the tier's
+
+    @field_validator("kafkaBrokers")
+    @classmethod
+    def _kafka_brokers(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= 30:
+            raise ValueError("must be a broker count between 1 and 30")
+        return value
 
     @field_validator("regions")
     @classmethod

@@ -4,7 +4,8 @@ The data ships beside this package, in ``tco/`` (package data, read through
 ``Path(__file__).parent.parent`` in :mod:`tco.catalog.loading`):
 
 * ``prices/aws-<region>.yaml``: AWS prices for one region (instances, EKS, NAT, EBS, S3,
-  CloudWatch Logs, data transfer, Spot and Savings Plan factors);
+  CloudWatch Logs, data transfer, Spot and Savings Plan factors, MSK brokers and storage,
+  ElastiCache for Valkey nodes);
 * ``assumptions/defaults.yaml``: the non-price assumptions (people, software, R&D,
   operations, utilisation, discount rate, horizon, on-prem facility and power);
 * ``assumptions/hardware.yaml``: the on-prem server equivalent of each cloud instance type.

@@ -30,6 +30,7 @@ from tco.catalog.schema import (
     _FractionValue,
     _HardwareFile,
     _Multiplier,
+    _PerHour,
     _PriceFile,
     _Rate,
     _Sourced,
@@ -103,6 +104,11 @@ def load_region(region: str, extra: Path | None = None) -> RegionPrices:
             name: _region_scalar(getattr(model, name), unit)
             for name, unit in _REGION_SCALARS.items()
         },
+        msk_broker_hour=_hourly(model.msk_brokers, "USD/broker-hour"),
+        msk_storage=None
+        if model.msk_storage_gb_month is None
+        else _region_scalar(model.msk_storage_gb_month, "USD/GB-month"),
+        elasticache_valkey_node_hour=_hourly(model.elasticache_valkey_nodes, "USD/node-hour"),
     )
 
 
@@ -197,6 +203,12 @@ def _price(amount: float, unit: str, entry: _Sourced) -> Price:
         as_of=entry.as_of,
         source=entry.source,
         confidence=entry.confidence,
+    )
+
+
+def _hourly(entries: Mapping[str, _PerHour], unit: str) -> Mapping[str, Price]:
+    return MappingProxyType(
+        {name: _price(entry.usd_per_hour, unit, entry) for name, entry in entries.items()}
     )
 
 

@@ -87,15 +87,44 @@ class RegionPrices:
     s3_ia_gb_month: Price
     logs_ingest_gb: Price
     transfer_out_gb: Price
+    msk_broker_hour: Mapping[str, Price]
+    msk_storage: Price | None  # USD/GB-month of MSK broker storage, if the file has it
+    elasticache_valkey_node_hour: Mapping[str, Price]
 
     def instance(self, instance_type: str) -> Price:
         """The On-Demand Linux price per hour of ``instance_type`` in this region."""
+        return self._hourly(self.instance_hour, "instances", instance_type, "instance type")
+
+    def msk_broker(self, instance_type: str) -> Price:
+        """The On-Demand price per broker-hour of an MSK broker instance type."""
+        return self._hourly(self.msk_broker_hour, "msk_brokers", instance_type, "MSK broker type")
+
+    def msk_storage_gb_month(self) -> Price:
+        """The price per GB-month of MSK broker storage (provisioned EBS)."""
+        if self.msk_storage is None:
+            raise PriceError(
+                "prices:msk_storage_gb_month",
+                f"no MSK broker storage price in {self.region}",
+                "add msk_storage_gb_month to a price file and pass --prices FILE",
+            )
+        return self.msk_storage
+
+    def elasticache_valkey_node(self, node_type: str) -> Price:
+        """The On-Demand price per node-hour of an ElastiCache for Valkey node type."""
+        return self._hourly(
+            self.elasticache_valkey_node_hour,
+            "elasticache_valkey_nodes",
+            node_type,
+            "ElastiCache (Valkey) node type",
+        )
+
+    def _hourly(self, table: Mapping[str, Price], section: str, key: str, what: str) -> Price:
         try:
-            return self.instance_hour[instance_type]
+            return table[key]
         except KeyError:
             raise PriceError(
-                f"prices:instances.{instance_type}",
-                f"no price for instance type {instance_type!r} in {self.region}",
+                f"prices:{section}.{key}",
+                f"no price for {what} {key!r} in {self.region}",
                 "add it to a price file and pass --prices FILE",
             ) from None
 
@@ -105,6 +134,12 @@ class RegionPrices:
             yield f"instances.{name}", price
         for name in _REGION_SCALARS:
             yield name, getattr(self, name)
+        for name, price in self.msk_broker_hour.items():
+            yield f"msk_brokers.{name}", price
+        if self.msk_storage is not None:
+            yield "msk_storage_gb_month", self.msk_storage
+        for name, price in self.elasticache_valkey_node_hour.items():
+            yield f"elasticache_valkey_nodes.{name}", price
 
 
 @dataclass(frozen=True)

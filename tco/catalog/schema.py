@@ -56,6 +56,10 @@ class _PriceFile(_Frozen):
     s3_ia_gb_month: _PerGbMonth
     logs_ingest_gb: _PerGb
     transfer_out_gb: _PerGb
+    # managed services beside the cluster; a stack that uses none needs none of them
+    msk_brokers: dict[str, _PerHour] = {}
+    msk_storage_gb_month: _PerGbMonth | None = None
+    elasticache_valkey_nodes: dict[str, _PerHour] = {}
 
 
 class _Usd(_Sourced):

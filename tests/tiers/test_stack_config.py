@@ -84,6 +84,14 @@ def error_for(values: dict) -> str:
             {"systemPool": {"instanceType": "g6.xlarge"}},
             "aiplat:systemPool.instanceType: g6.xlarge is an accelerated type",
         ),
+        (
+            {"kafkaBrokers": 0},
+            "aiplat:kafkaBrokers: must be a broker count between 1 and 30 (got 0)",
+        ),
+        (
+            {"kafkaBrokers": 3},
+            "aiplat:kafkaBrokers: tier intermediate runs no Kafka; fix: remove aiplat:kafkaBrokers",
+        ),
     ],
 )
 def test_bad_config_names_the_field_and_the_fix(values, expected):
@@ -133,3 +141,12 @@ def test_overrides_replace_the_environment_scaled_sizes():
     )
     (inference,) = [p for p in platform.gpu_pools if p.name == "inference"]
     assert (inference.min_nodes, inference.desired_nodes, inference.max_nodes) == (0, 7, 10)
+
+
+def test_kafka_brokers_replace_the_environment_scaled_broker_count():
+    values = {"tier": "advanced", "environment": "dev"}
+    scaled = resolve("t", parse_config(values)).engines
+    chosen = resolve("t", parse_config({**values, "kafkaBrokers": "5"})).engines
+    assert scaled.kafka_brokers != 5
+    assert chosen.kafka_brokers == 5
+    assert chosen.kafka_storage_gib == scaled.kafka_storage_gib  # the rest stays the tier's
