@@ -9,9 +9,8 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-import yaml
 
-from aiplat.harness import Capture, CapturedResource, run_program
+from aiplat.harness import Capture, CapturedResource
 from aiplat.manifests import crd_dir, has_crd_schema, manifest_of, manifests, validate
 from aiplat.stackfiles import load
 from components import kubeflow_manifests
@@ -293,105 +292,6 @@ def test_on_a_cluster_you_bring_kubeflow_uses_its_provider(capture, stack, previ
     assert children
     for resource in children:
         assert resource.provider and resource.provider.startswith(provider.urn)
-
-
-RUNNER = [{"kind": "ServiceAccount", "name": "pipeline-runner", "namespace": "kubeflow"}]
-
-
-def canary_grants(cap: Capture) -> tuple[list, list]:
-    objects = rendered(cap)
-    assert not [m for m in objects if m.kind in ("ClusterRole", "ClusterRoleBinding")]
-    roles = [m for m in objects if m.kind == "Role" and m.name == "aiplat-pipeline-canary"]
-    bindings = [m for m in objects if m.kind == "RoleBinding" and m.name == roles[0].name]
-    assert len(roles) == len(bindings) >= 1
-    for role, binding in zip(roles, bindings, strict=True):
-        assert role.namespace == binding.namespace == "seldon"
-        assert binding.body["subjects"] == RUNNER
-        assert binding.body["roleRef"] == {
-            "apiGroup": "rbac.authorization.k8s.io",
-            "kind": "Role",
-            "name": "aiplat-pipeline-canary",
-        }
-    return roles, bindings
-
-
-@pytest.mark.parametrize("stack", ["advanced-dev", "expert-prod"])
-@both_modes
-def test_the_pipeline_runner_may_only_get_and_patch_the_seldon_deployment(capture, stack, preview):
-    roles, _ = canary_grants(capture(stack, preview))
-    for role in roles:
-        assert role.body["rules"] == [
-            {
-                "apiGroups": ["machinelearning.seldon.io"],
-                "resources": ["seldondeployments"],
-                "resourceNames": ["reference-model"],
-                "verbs": ["get", "patch"],
-            }
-        ]
-
-
-def test_on_kserve_the_pipeline_runner_may_only_move_the_split_and_the_two_variants():
-    cap = run_program(
-        "advanced-dev",
-        {**load("advanced-dev").engine_values(), "servingBackend": "kserve"},
-        preview=True,
-    )
-    (role,), _ = canary_grants(cap)
-    assert role.body["rules"] == [
-        {
-            "apiGroups": ["networking.istio.io"],
-            "resources": ["virtualservices"],
-            "resourceNames": ["reference-model"],
-            "verbs": ["get", "patch"],
-        },
-        {
-            "apiGroups": ["serving.kserve.io"],
-            "resources": ["inferenceservices"],
-            "resourceNames": ["reference-model-main", "reference-model-canary"],
-            "verbs": ["get", "patch"],
-        },
-    ]
-    spec = next(
-        yaml.safe_load_all(
-            next(m for m in rendered(cap) if m.name == "aiplat-reference-pipeline").body["data"][
-                "pipeline.yaml"
-            ]
-        )
-    )
-    backend = spec["root"]["dag"]["tasks"]["deploy-canary"]["inputs"]["parameters"]["backend"]
-    assert backend == {"runtimeValue": {"constant": "kserve"}}
-
-
-@both_modes
-def test_the_canary_role_waits_for_the_serving_namespace(capture, preview):
-    cap = capture("advanced-dev", preview)
-    (namespace,) = [
-        r
-        for r in cap.resources
-        if r.type == "kubernetes:core/v1:Namespace" and r.inputs["metadata"]["name"] == "seldon"
-    ]
-    grants = [
-        r
-        for r in kubeflow_children(cap)
-        if r.type
-        in (
-            "kubernetes:rbac.authorization.k8s.io/v1:Role",
-            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
-        )
-    ]
-    assert len(grants) == 2
-    for grant in grants:
-        assert namespace.urn in grant.dependencies
-
-
-def test_with_a_backend_the_steps_refuse_no_role_is_granted():
-    cap = run_program(
-        "advanced-dev",
-        {**load("advanced-dev").engine_values(), "servingBackend": "tfserving"},
-        preview=True,
-    )
-    kinds = {m.kind for m in rendered(cap)}
-    assert {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}.isdisjoint(kinds)
 
 
 def test_the_registered_pipeline_reads_the_lake_through_its_catalog(capture):
