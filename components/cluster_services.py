@@ -68,11 +68,12 @@ class ClusterServices(pulumi.ComponentResource):
         super().__init__(self.TYPE, name, None, opts)
         self._name = name
         self.parts: dict[str, pulumi.ComponentResource] = {}
+        self.serving: Serving | None = None
         self._add_mesh(args)
         self._add_observability(args)
         self._add_data_engines(args)
-        self._add_kubeflow(args)
         self._add_serving(args)
+        self._add_kubeflow(args)  # its pipeline's canary Role lives in the serving namespace
         self._add_feature_store(args)
         self._add_federation(args)
         self.register_outputs({"parts": sorted(self.parts)})
@@ -133,7 +134,11 @@ class ClusterServices(pulumi.ComponentResource):
             return
         self.parts["kubeflow"] = Kubeflow(
             f"{self._name}-kubeflow",
-            KubeflowArgs(platform=args.platform, lake=args.lake),
+            KubeflowArgs(
+                platform=args.platform,
+                lake=args.lake,
+                serving_ready=tuple(self.serving.namespace.ready) if self.serving else (),
+            ),
             self._after_base(),
         )
 
@@ -142,7 +147,7 @@ class ClusterServices(pulumi.ComponentResource):
         if not platform.stacks.serving.engines:
             return
         inference = [p for p in platform.gpu_pools if p.role is PoolRole.INFERENCE]
-        self.parts["serving"] = Serving(
+        self.serving = Serving(
             f"{self._name}-serving",
             ServingArgs(
                 spec=platform.stacks.serving,
@@ -154,6 +159,7 @@ class ClusterServices(pulumi.ComponentResource):
             ),
             self._after_base(),
         )
+        self.parts["serving"] = self.serving
 
     def _add_feature_store(self, args: ClusterServicesArgs) -> None:
         platform = args.platform

@@ -61,6 +61,8 @@ INSTALL_ORDER = (
 class KubeflowArgs:
     platform: ResolvedPlatform
     lake: LakeAccess | None = None
+    # The serving namespace is ready after these (the pipeline's canary Role lives there).
+    serving_ready: tuple[pulumi.Resource, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.platform.stacks.kubeflow:
@@ -359,26 +361,35 @@ class Kubeflow(pulumi.ComponentResource):
             data=body["data"],
             opts=self._in_system(*installed),
         )
-        # The canary steps patch the serving endpoint: get/patch InferenceServices only
-        # (K8S-07: no wildcards), bound to the pipeline runner.
-        role = k8s.rbac.v1.ClusterRole(
+        # The canary steps patch the serving endpoint: a Role in the serving namespace with
+        # exactly what they get and patch (K8S-07), bound to the pipeline runner.
+        rules = work.canary_rules(settings.serving_backend, settings.endpoint)
+        if not rules:
+            return
+        meta = {
+            "name": work.CANARY_ROLE,
+            "namespace": settings.serving_namespace,
+            "labels": dict(work.LABELS),
+        }
+        ready = list(self._args.serving_ready)
+        role = k8s.rbac.v1.Role(
             f"{self._name}-pipeline-canary",
-            metadata={"name": work.CANARY_ROLE, "labels": dict(work.LABELS)},
-            rules=work.canary_rules(),
-            opts=self._in_system(),
+            metadata=meta,
+            rules=rules,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
         )
-        k8s.rbac.v1.ClusterRoleBinding(
+        k8s.rbac.v1.RoleBinding(
             f"{self._name}-pipeline-canary-binding",
-            metadata={"name": work.CANARY_ROLE, "labels": dict(work.LABELS)},
+            metadata=meta,
             role_ref={
                 "apiGroup": "rbac.authorization.k8s.io",
-                "kind": "ClusterRole",
+                "kind": "Role",
                 "name": work.CANARY_ROLE,
             },
             subjects=[
                 {"kind": "ServiceAccount", "name": PIPELINE_RUNNER, "namespace": SYSTEM_NAMESPACE}
             ],
-            opts=self._in_system(role),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*ready, role]),
         )
 
     def _katib(self) -> None:

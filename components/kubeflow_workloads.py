@@ -22,6 +22,7 @@ from components.hardening import (
 )
 from components.platform_namespace import Quota
 from components.values import kubeflow as images
+from pipelines import canary
 from tiers.model import PoolRole
 from tiers.resolve import ResolvedGpuPool
 
@@ -203,13 +204,30 @@ def pipeline_configmap(namespace: str, ir_yaml: str, settings: dict[str, Any]) -
     }
 
 
-def canary_rules() -> list[dict[str, Any]]:
-    """What the pipeline's canary, promote and rollback steps may do: read and patch KServe
-    InferenceServices, nothing else."""
-    return [
-        {
-            "apiGroups": ["serving.kserve.io"],
-            "resources": ["inferenceservices"],
+def canary_rules(backend: str, endpoint: str) -> list[dict[str, Any]]:
+    """What the pipeline's canary, promote and rollback steps may do in the serving
+    namespace (K8S-07: named objects, two verbs, no wildcards): get and patch the
+    SeldonDeployment (seldon), or the VirtualService that splits the traffic and the stable
+    and canary InferenceServices (kserve). None for a backend the steps refuse."""
+
+    def rule(kind: tuple[str, str, str], *names: str) -> dict[str, Any]:
+        group, _, plural = kind
+        return {
+            "apiGroups": [group],
+            "resources": [plural],
+            "resourceNames": list(names),
             "verbs": ["get", "patch"],
         }
-    ]
+
+    if backend == "seldon":
+        return [rule(canary.SELDON, endpoint)]
+    if backend == "kserve":
+        return [
+            rule(canary.VIRTUAL_SERVICE, endpoint),
+            rule(
+                canary.INFERENCE_SERVICE,
+                canary.kserve_service(endpoint, canary.STABLE),
+                canary.kserve_service(endpoint, canary.CANARY),
+            ),
+        ]
+    return []

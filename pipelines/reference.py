@@ -15,7 +15,11 @@ from typing import Any
 
 import yaml
 
+from components.serving_backends import NAMESPACE as SERVING_NAMESPACE
+from components.serving_objects import REFERENCE_MODEL
+from pipelines.canary import BACKENDS
 from tiers.errors import SpecError
+from tiers.model import ServingBackend
 
 PIPELINE_NAME = "aiplat-reference"
 FEATURE_TABLE = "features.customer_features"  # aiplat/lake/tables.py CUSTOMER_FEATURES
@@ -28,7 +32,10 @@ CATALOG_TYPES = ("rest", "glue", "sql", "hive")
 @dataclass(frozen=True, kw_only=True)
 class PipelineSettings:
     """Compile-time settings. ``node_selector``/``tolerations`` land the training step on
-    the training pool; ``gpus`` is its ``nvidia.com/gpu`` limit."""
+    the training pool; ``gpus`` is its ``nvidia.com/gpu`` limit. ``serving_backend``,
+    ``serving_namespace`` and ``endpoint`` name what the canary steps patch: the stack's
+    serving backend (``simple`` when it runs no operator) and the reference model that
+    :class:`components.serving.Serving` renders."""
 
     training_pool: str = "training"
     node_selector: dict[str, str] = field(default_factory=lambda: {"aiplat.io/pool": "training"})
@@ -38,12 +45,19 @@ class PipelineSettings:
     gpus: int = 1
     canary_percent: int = 10
     min_auc: float = 0.75
-    endpoint: str = "reference-model"
-    serving_namespace: str = "seldon"  # components.serving_backends.NAMESPACE
+    endpoint: str = REFERENCE_MODEL
+    serving_namespace: str = SERVING_NAMESPACE
+    serving_backend: str = ServingBackend.SELDON.value
     catalog_type: str = "rest"  # pyiceberg catalog type: rest (on-prem Polaris) or glue (AWS)
     catalog_uri: str = ""
 
     def __post_init__(self) -> None:
+        if self.serving_backend not in BACKENDS:
+            raise SpecError(
+                "pipeline.serving_backend",
+                f"unknown serving backend {self.serving_backend!r}",
+                f"use one of: {', '.join(BACKENDS)}",
+            )
         if self.catalog_type not in CATALOG_TYPES:
             raise SpecError(
                 "pipeline.catalog_type",
@@ -70,8 +84,10 @@ class PipelineSettings:
 
 def settings_for(platform: Any, **overrides: Any) -> PipelineSettings:
     """Settings for a resolved stack: its first training pool's node selector, tolerations
-    and GPUs per node (capped at one node's worth)."""
+    and GPUs per node (capped at one node's worth), and the serving backend the stack runs
+    (as Serving decides it)."""
     from components.existing_cluster import gpu_scheduling
+    from components.serving_plan import operator_backend
     from tiers.model import PoolRole
 
     pools = [p for p in platform.gpu_pools if p.role is PoolRole.TRAINING]
@@ -88,6 +104,7 @@ def settings_for(platform: Any, **overrides: Any) -> PipelineSettings:
         "node_selector": scheduling.node_selector,
         "tolerations": tuple(scheduling.tolerations),
         "gpus": 1,
+        "serving_backend": getattr(operator_backend(platform.stacks.serving), "value", "simple"),
     }
     values.update(overrides)
     return PipelineSettings(**values)
@@ -149,19 +166,20 @@ def build(settings: PipelineSettings):
         ).set_display_name("evaluate-model")
         canary = steps.deploy_canary(
             model=train.outputs["model"],
+            backend=settings.serving_backend,
             endpoint=endpoint,
             namespace=serving_namespace,
             canary_percent=canary_percent,
         ).set_display_name(CANARY_TASK)
         canary.after(evaluation)
         with dsl.If(evaluation.outputs["Output"] >= min_auc, name="auc-meets-bar"):
-            steps.promote_canary(endpoint=endpoint, namespace=serving_namespace).after(
-                canary
-            ).set_display_name("promote")
+            steps.promote_canary(
+                backend=settings.serving_backend, endpoint=endpoint, namespace=serving_namespace
+            ).after(canary).set_display_name("promote")
         with dsl.Else(name="auc-below-bar"):
-            steps.rollback_canary(endpoint=endpoint, namespace=serving_namespace).after(
-                canary
-            ).set_display_name("rollback")
+            steps.rollback_canary(
+                backend=settings.serving_backend, endpoint=endpoint, namespace=serving_namespace
+            ).after(canary).set_display_name("rollback")
 
     return reference
 

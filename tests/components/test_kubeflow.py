@@ -294,28 +294,6 @@ def test_on_a_cluster_you_bring_kubeflow_uses_its_provider(capture, stack, previ
         assert resource.provider and resource.provider.startswith(provider.urn)
 
 
-@pytest.mark.parametrize("stack", ["advanced-dev", "expert-prod"])
-@both_modes
-def test_the_pipeline_runner_may_only_get_and_patch_inference_services(capture, stack, preview):
-    objects = rendered(capture(stack, preview))
-    roles = [m for m in objects if m.kind == "ClusterRole"]
-    bindings = [m for m in objects if m.kind == "ClusterRoleBinding"]
-    assert roles and bindings
-    for role in roles:
-        assert role.body["rules"] == [
-            {
-                "apiGroups": ["serving.kserve.io"],
-                "resources": ["inferenceservices"],
-                "verbs": ["get", "patch"],
-            }
-        ]
-    for binding in bindings:
-        assert binding.body["subjects"] == [
-            {"kind": "ServiceAccount", "name": "pipeline-runner", "namespace": "kubeflow"}
-        ]
-        assert binding.body["roleRef"]["name"] == "aiplat-pipeline-canary"
-
-
 def test_the_registered_pipeline_reads_the_lake_through_its_catalog(capture):
     import yaml
 

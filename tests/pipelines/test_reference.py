@@ -1,5 +1,6 @@
 """The reference pipeline compiles, and its IR (parsed, not grepped) trains on the GPU pool,
-deploys a 10% canary after evaluation and promotes or rolls back on the AUC."""
+deploys a 10% canary after evaluation on the stack's serving backend (pipelines/canary.py)
+and promotes or rolls back on the AUC."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from pipelines.reference import (
     settings_for,
 )
 from tiers.errors import SpecError
+from tiers.model import ServingBackend
+from tiers.resolve import resolve
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +81,28 @@ def test_the_canary_takes_ten_percent_by_default(ir):
     assert canary["inputs"]["parameters"]["canary_percent"] == {
         "componentInputParameter": "canary_percent"
     }
-    assert "canaryTrafficPercent" in " ".join(executor(spec, "deploy-canary")["command"])
+
+
+def test_the_canary_steps_run_the_canary_module_on_the_stacks_serving_backend(ir):
+    spec, _ = ir
+    container = executor(spec, "deploy-canary")
+    assert container["command"][-1] == steps.CANARY_SOURCE
+    assert container["args"][:3] == ["deploy", "--backend", "{{$.inputs.parameters['backend']}}"]
+    assert "{{$.inputs.artifacts['model'].uri}}" in container["args"]
+    canary = spec["root"]["dag"]["tasks"]["deploy-canary"]["inputs"]["parameters"]
+    assert canary["backend"] == {"runtimeValue": {"constant": "seldon"}}
+    branches = spec["components"]["comp-condition-branches-1"]["dag"]["tasks"]
+    for branch in branches.values():
+        for task in spec["components"][branch["componentRef"]["name"]]["dag"]["tasks"].values():
+            name = task["taskInfo"]["name"]
+            assert task["inputs"]["parameters"]["backend"] == {
+                "runtimeValue": {"constant": "seldon"}
+            }
+            command = spec["deploymentSpec"]["executors"][
+                spec["components"][task["componentRef"]["name"]]["executorLabel"]
+            ]["container"]
+            assert command["command"][-1] == steps.CANARY_SOURCE
+            assert command["args"][0] == name
 
 
 def test_promotion_or_rollback_follows_the_evaluation_metric(ir):
@@ -116,8 +140,32 @@ def test_settings_come_from_a_stacks_training_pool():
 
 
 @pytest.mark.parametrize(
+    ("stack", "backend", "expected"),
+    [
+        ("advanced-dev", None, "seldon"),
+        ("intermediate-onprem", None, "seldon"),
+        ("expert-prod", ServingBackend.KSERVE, "kserve"),
+        ("advanced-dev", ServingBackend.TFSERVING, "tfserving"),
+        ("poc-dev", None, "simple"),
+    ],
+)
+def test_the_canary_acts_on_the_serving_backend_the_stack_runs(stack, backend, expected):
+    config = load(stack).config
+    if backend is not None:
+        config = config.model_copy(update={"servingBackend": backend})
+    settings = settings_for(resolve(stack, config))
+    assert settings.serving_backend == expected
+    assert (settings.endpoint, settings.serving_namespace) == ("reference-model", "seldon")
+
+
+@pytest.mark.parametrize(
     ("change", "message"),
     [
+        (
+            {"serving_backend": "triton"},
+            "pipeline.serving_backend: unknown serving backend 'triton'; "
+            "fix: use one of: seldon, kserve, tfserving, simple",
+        ),
         (
             {"canary_percent": 0},
             "pipeline.canary_percent: must be between 1 and 99 (got 0); "
