@@ -57,16 +57,22 @@ class AiPlatform(pulumi.ComponentResource):
             "aiplat:environment": platform.environment.value,
             "managed-by": "pulumi",
         }
-        self.regions = [
-            RegionalPlatform(
-                f"{self._name}-{region_code(region)}",
-                RegionalPlatformArgs(
-                    platform=platform, region=region, code=region_code(region), tags=tags
-                ),
-                pulumi.ResourceOptions(parent=self),
+        self.regions = []
+        for region in platform.regions:  # the primary first: the others use its lake
+            primary_lake = self.regions[0].lake if self.regions else None
+            self.regions.append(
+                RegionalPlatform(
+                    f"{self._name}-{region_code(region)}",
+                    RegionalPlatformArgs(
+                        platform=platform,
+                        region=region,
+                        code=region_code(region),
+                        tags=tags,
+                        primary_lake=primary_lake,
+                    ),
+                    pulumi.ResourceOptions(parent=self),
+                )
             )
-            for region in platform.regions
-        ]
         primary = self.regions[0]
         self.lake = primary.lake
         self._replicate(platform, primary)

@@ -163,9 +163,10 @@ class ClusterServices(pulumi.ComponentResource):
 
     def _add_feature_store(self, args: ClusterServicesArgs) -> None:
         platform = args.platform
-        # Feast's registry and offline store are on the lake: only where the lake is reached
-        # (the primary region on AWS; the cluster you bring).
-        if not platform.stacks.feature_store or args.lake is None:
+        # Feast's registry and offline store are on the lake, its online store beside it:
+        # one Feast, in the lake's region (the primary on AWS; the cluster you bring).
+        # Secondary regions reach the lake too (their own IRSA roles) but not a second Feast.
+        if not platform.stacks.feature_store or args.lake is None or not args.primary:
             return
         self.parts["features"] = FeatureStore(
             f"{self._name}-features",

@@ -188,6 +188,7 @@ class Lakehouse(pulumi.ComponentResource):
         glue_arn = f"arn:{partition}:glue:{args.region}:{account}"
 
         self.role_arns = {}
+        self.consumer_policies: dict[str, pulumi.Output[str]] = {}
         for consumer, spec in CONSUMERS.items():
             glue = (
                 [f"{glue_arn}:catalog"]
@@ -332,4 +333,5 @@ class Lakehouse(pulumi.ComponentResource):
             )
         )
         aws.iam.RolePolicy(name, role=role.id, policy=policy, opts=child)
+        self.consumer_policies[consumer] = policy  # for the same roles in other regions
         return role.arn

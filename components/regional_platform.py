@@ -8,7 +8,7 @@ to a stack adds a RegionalPlatform and changes no existing URN.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 import pulumi_aws as aws
@@ -17,6 +17,7 @@ from components import lake_access
 from components.cluster_services import ClusterServices, ClusterServicesArgs, RegionNetwork
 from components.gpu_cluster import GpuCluster, GpuClusterArgs
 from components.lake_replica import LakeReplica, LakeReplicaArgs
+from components.lake_roles import LakeRoles, LakeRolesArgs
 from components.lakehouse import Lakehouse, LakehouseArgs
 from components.network import Network, NetworkArgs
 from tiers import pins
@@ -30,6 +31,7 @@ class RegionalPlatformArgs:
     region: str
     code: str  # the region's short code (decisions.region_code)
     tags: Mapping[str, str]
+    primary_lake: Lakehouse | None = None  # secondary regions: the primary region's lake
 
     def __post_init__(self) -> None:
         if self.region not in self.platform.regions:
@@ -112,6 +114,23 @@ class RegionalPlatform(pulumi.ComponentResource):
                 scoped,
             )
             access = lake_access.from_lakehouse(self.lake, args.region)
+        elif args.primary_lake is not None:
+            # Secondary region: the primary's lake, through this cluster's own roles.
+            roles = LakeRoles(
+                f"{name}-lake-roles",
+                LakeRolesArgs(
+                    stack=platform.stack,
+                    region=args.region,
+                    oidc_provider_arn=self.cluster.oidc_provider_arn,
+                    oidc_issuer=self.cluster.oidc_issuer,
+                    policies=args.primary_lake.consumer_policies,
+                ),
+                scoped,
+            )
+            access = replace(
+                lake_access.from_lakehouse(args.primary_lake, platform.primary_region),
+                role_arns=roles.role_arns,
+            )
         self.replica: LakeReplica | None = None
         lake = platform.stacks.lake
         if lake.enabled and lake.replicate_warehouse and not args.primary:
