@@ -101,8 +101,16 @@ class KafkaSource:
     def connect(self, **overrides: Any) -> Any:
         """A subscribed ``kafka.KafkaConsumer``."""
         from kafka import KafkaConsumer
+        from kafka.errors import KafkaError
 
-        consumer = KafkaConsumer(**(self.consumer_config() | overrides))
+        try:
+            consumer = KafkaConsumer(**(self.consumer_config() | overrides))
+        except KafkaError as error:  # e.g. NoBrokersAvailable: one line, not a traceback
+            raise SpecError(
+                "--kafka-bootstrap",
+                f"no Kafka broker answers at {self.bootstrap} ({type(error).__name__})",
+                "check the address, the port and, for TLS, --kafka-ca-file",
+            ) from None
         consumer.subscribe(list(self.topics))
         return consumer
 

@@ -231,3 +231,11 @@ def test_nothing_is_committed_while_the_lake_is_down_and_a_restart_rereads_it(br
 def stats_written(catalog) -> dict[str, int]:
     counts = {t: len(ops.read(catalog, t).to_pylist()) for t in (FEATURE_LOG, PREDICTION_LOG)}
     return {t: n for t, n in counts.items() if n}
+
+
+def test_no_broker_at_the_address_is_one_clear_error():
+    source = KafkaSource(bootstrap=f"127.0.0.1:{free_port()}", topics=(TOPIC,))
+    with pytest.raises(SpecError) as error:
+        source.connect(api_version_auto_timeout_ms=500, request_timeout_ms=1000)
+    assert error.value.field == "--kafka-bootstrap"
+    assert "no Kafka broker answers at 127.0.0.1:" in str(error.value)
