@@ -32,6 +32,7 @@ SERVICE_ACCOUNT = "lake-catalog-setup"
 PODS = {"app.kubernetes.io/name": "lake-catalog-setup"}
 BACKOFF_LIMIT = 10  # Postgres and Polaris may still be starting: retry with back-off
 _SECRETS = "/var/run/secrets/polaris-root"
+_DB_DIR = "/var/run/secrets/lake-catalog-db"
 _TMP = "/tmp"
 
 
@@ -90,15 +91,16 @@ def _job(name: str, namespace: str, component: str, container: dict[str, Any]) -
     }
 
 
-def _db_env(key: str) -> dict[str, Any]:
-    return {"secretKeyRef": {"name": cloudnative_pg.DB_SECRET, "key": key}}
-
-
 def bootstrap_job(namespace: str, polaris_version: str) -> dict[str, Any]:
     """The admin tool's ``bootstrap`` of :data:`REALM`, root credentials from the mounted
     Secret written to a memory-backed credentials file (the tool's YAML format)."""
+    db = _DB_DIR
     script = (
         "set -eu\n"
+        # the database credentials, read from the mounted Secret (never in the pod's env)
+        f'export QUARKUS_DATASOURCE_JDBC_URL="$(cat {db}/jdbcUrl)"\n'
+        f'export QUARKUS_DATASOURCE_USERNAME="$(cat {db}/username)"\n'
+        f'export QUARKUS_DATASOURCE_PASSWORD="$(cat {db}/password)"\n'
         f"printf '{REALM}:\\n  client-id: %s\\n  client-secret: %s\\n' "
         f'"$(cat {_SECRETS}/client-id)" "$(cat {_SECRETS}/client-secret)" '
         f"> {_TMP}/root.yaml\n"
@@ -111,13 +113,14 @@ def bootstrap_job(namespace: str, polaris_version: str) -> dict[str, Any]:
         "command": ["/bin/sh", "-c", script],
         "env": [
             {"name": "POLARIS_PERSISTENCE_TYPE", "value": "relational-jdbc"},
-            {"name": "QUARKUS_DATASOURCE_JDBC_URL", "valueFrom": _db_env("jdbcUrl")},
-            {"name": "QUARKUS_DATASOURCE_USERNAME", "valueFrom": _db_env("username")},
-            {"name": "QUARKUS_DATASOURCE_PASSWORD", "valueFrom": _db_env("password")},
             {"name": "HOME", "value": _TMP},
         ],
     }
-    return _job("lake-catalog-bootstrap", namespace, "bootstrap", container)
+    body = _job("lake-catalog-bootstrap", namespace, "bootstrap", container)
+    pod = body["spec"]["template"]["spec"]
+    pod["volumes"].append({"name": "db", "secret": {"secretName": cloudnative_pg.DB_SECRET}})
+    pod["containers"][0]["volumeMounts"].append({"name": "db", "mountPath": db, "readOnly": True})
+    return body
 
 
 def catalog_request(s3_endpoint: str) -> dict[str, Any]:

@@ -50,27 +50,27 @@ def test_the_admin_tool_matches_the_polaris_chart_version(capture, stack, previe
     assert container["image"] == f"apache/polaris-admin-tool:{version}"
 
 
-def test_the_bootstrap_reads_the_database_from_its_secret_and_root_credentials_from_files():
+def test_the_bootstrap_reads_the_database_and_root_credentials_from_mounted_files():
     body = polaris_setup.bootstrap_job("lake", "1.7.0")
     pod = body["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     env = {e["name"]: e for e in container["env"]}
-    for name, key in {
-        "QUARKUS_DATASOURCE_JDBC_URL": "jdbcUrl",
-        "QUARKUS_DATASOURCE_USERNAME": "username",
-        "QUARKUS_DATASOURCE_PASSWORD": "password",
-    }.items():
-        assert env[name]["valueFrom"]["secretKeyRef"] == {
-            "name": cloudnative_pg.DB_SECRET,
-            "key": key,
-        }
     assert env["POLARIS_PERSISTENCE_TYPE"]["value"] == "relational-jdbc"
+    assert not [e for e in container["env"] if "valueFrom" in e]  # K8S-09: no secret in env
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["root"]["secret"] == {"secretName": polaris_setup.ROOT_SECRET}
+    assert volumes["db"]["secret"] == {"secretName": cloudnative_pg.DB_SECRET}
     assert volumes["tmp"]["emptyDir"]["medium"] == "Memory"
+    mounts = {m["name"]: m for m in container["volumeMounts"]}
+    assert mounts["db"]["readOnly"] is True and mounts["root"]["readOnly"] is True
     script = container["command"][-1]
+    for key, variable in {
+        "jdbcUrl": "QUARKUS_DATASOURCE_JDBC_URL",
+        "username": "QUARKUS_DATASOURCE_USERNAME",
+        "password": "QUARKUS_DATASOURCE_PASSWORD",
+    }.items():
+        assert f'export {variable}="$(cat {mounts["db"]["mountPath"]}/{key})"' in script
     assert "bootstrap --credentials-file=/tmp/root.yaml" in script
-    assert "client-secret" in script and "secretKeyRef" not in str(container.get("args"))
 
 
 def test_the_catalog_request_is_the_warehouse_bucket_on_the_s3_gateway_without_sts():

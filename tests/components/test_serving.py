@@ -110,30 +110,37 @@ def test_expert_prod_runs_canary_ab_shadow_and_request_logging_through_kafka(cap
     main = deployments["reference-model"]
     assert split(main) == {"main": 90, "canary": 10, "shadow": "shadow"}
     assert split(deployments["reference-model-ab"]) == {"a": 50, "b": 50}
-    primary = [
+    logged = [
         m.body
         for m in of_kind(cap, "SeldonDeployment")
         if m.name == "reference-model" and "svcOrchSpec" in m.body["spec"]["predictors"][0]
     ]
-    assert len(primary) == 1, "only the primary region (with the lake) logs requests"
-    predictor = primary[0]["spec"]["predictors"][0]
-    assert predictor["graph"]["logger"] == {"mode": "all"}
-    env = {e["name"]: e["value"] for e in predictor["svcOrchSpec"]["env"]}
-    assert env["LOGGER_KAFKA_BROKER"] == KAFKA_BOOTSTRAP
+    # Every region reaches the lake (the secondary through its own roles), so both log.
+    assert len(logged) == 2, "each region's reference model logs its requests"
+    for body in logged:
+        predictor = body["spec"]["predictors"][0]
+        assert predictor["graph"]["logger"] == {"mode": "all"}
+        env = {e["name"]: e["value"] for e in predictor["svcOrchSpec"]["env"]}
+        assert env["LOGGER_KAFKA_BROKER"] == KAFKA_BOOTSTRAP
     writers = [m for m in of_kind(cap, "Deployment") if m.name == "serving-log-writer"]
-    assert len(writers) == 1
-    pod = writers[0].body["spec"]["template"]["spec"]
-    assert pod["serviceAccountName"] == "serving-log-writer"
-    (writer,) = pod["containers"]
-    writer_env = {e["name"]: e["value"] for e in writer["env"]}
-    assert writer_env["FEATURE_LOG_TABLE"] == "ml.feature_log"
-    assert writer_env["PREDICTION_LOG_TABLE"] == "ml.prediction_log"
-    assert writer_env["KAFKA_BOOTSTRAP_SERVERS"] == KAFKA_BOOTSTRAP
-    accounts = {m.name: m.body for m in of_kind(cap, "ServiceAccount")}
-    annotations = accounts["serving-log-writer"]["metadata"]["annotations"]
-    assert set(annotations) == {IRSA_ANNOTATION}
-    if not preview:
-        assert annotations[IRSA_ANNOTATION].startswith("arn:aws:iam::")
+    assert len(writers) == 2  # one per region, each consuming its own cluster's Kafka
+    for deployment in writers:
+        pod = deployment.body["spec"]["template"]["spec"]
+        assert pod["serviceAccountName"] == "serving-log-writer"
+        (writer,) = pod["containers"]
+        writer_env = {e["name"]: e["value"] for e in writer["env"]}
+        assert writer_env["FEATURE_LOG_TABLE"] == "ml.feature_log"
+        assert writer_env["PREDICTION_LOG_TABLE"] == "ml.prediction_log"
+        assert writer_env["KAFKA_BOOTSTRAP_SERVERS"] == KAFKA_BOOTSTRAP
+    accounts = [m.body for m in of_kind(cap, "ServiceAccount") if m.name == "serving-log-writer"]
+    assert len(accounts) == 2
+    for account in accounts:
+        annotations = account["metadata"]["annotations"]
+        assert set(annotations) == {IRSA_ANNOTATION}
+        if not preview:
+            assert annotations[IRSA_ANNOTATION].startswith("arn:aws:iam::")
+    if not preview:  # each region's writer has its own region's role
+        assert len({a["metadata"]["annotations"][IRSA_ANNOTATION] for a in accounts}) == 2
 
 
 @both_modes

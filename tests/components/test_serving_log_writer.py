@@ -11,11 +11,12 @@ from aiplat.manifests import manifests
 
 
 def log_writer_container(capture, stack: str) -> dict:
-    (deployment,) = [
+    """The primary region's log writer (every region has one on multi-region stacks)."""
+    deployment = next(
         m.body
         for m in manifests(capture(stack, False))
         if m.kind == "Deployment" and m.name == "serving-log-writer"
-    ]
+    )
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     return container
 
