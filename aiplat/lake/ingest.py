@@ -139,8 +139,7 @@ def ingest(
                 append(tx, data.slice(done, step), table.io)
                 if progress:
                     progress(min(done + step, total), total)
-        table = table.refresh()
-    current = table.current_snapshot()
+    current = table.current_snapshot()  # the commit updated ``table``: this is our snapshot
     return {
         "table": name,
         "rows": total,
