@@ -140,7 +140,8 @@ def migrate(
     fmt: FormatOption = OutputFormat.TABLE,
     out: OutOption = None,
 ) -> None:
-    """Apply the declared schemas: add optional columns, widen types; refuse destructive changes."""
+    """Apply the declared schemas and table properties: add optional columns, widen types,
+    set write properties; refuse destructive changes."""
     from aiplat.lake import ops
     from aiplat.lake.tables import standard_tables
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from aiplat.lake.ops import Progress, _committing, load_table
+from aiplat.lake.writer import append
 from tiers.errors import SpecError
 
 DEFAULT_BATCH_ROWS = 50_000  # the CLI's --batch-rows; ingest() itself defaults to one append
@@ -135,11 +136,10 @@ def ingest(
             for done in range(0, total, step):
                 # A zero-copy slice, so a batch is exactly ``step`` rows whatever the
                 # file's row groups (``to_batches`` would also split at chunk boundaries).
-                tx.append(data.slice(done, step))
+                append(tx, data.slice(done, step), table.io)
                 if progress:
                     progress(min(done + step, total), total)
-        table = table.refresh()
-    current = table.current_snapshot()
+    current = table.current_snapshot()  # the commit updated ``table``: this is our snapshot
     return {
         "table": name,
         "rows": total,

@@ -156,8 +156,18 @@ def describe(catalog: Any, name: str) -> dict[str, Any]:
 class Change:
     table: str
     column: str
-    change: str  # "create table", "add column", "widen", "make optional"
+    change: str  # "create table", "add column", "widen", "make optional", "set property"
     detail: str
+
+
+def _property_changes(table: TableDef, live: dict[str, str]) -> dict[str, str]:
+    """The declared properties the live table lacks or holds another value for (the
+    format version is the table's metadata, not a property: migrate leaves it alone)."""
+    return {
+        key: value
+        for key, value in sorted(table.properties.items())
+        if key != "format-version" and live.get(key) != value
+    }
 
 
 def _widening(old: Any, new: Any) -> bool:
@@ -183,7 +193,8 @@ def plan_migration(catalog: Any, tables: list[TableDef] | None = None) -> list[C
         if not catalog.table_exists(table.identifier):
             changes.append(Change(table.identifier, "*", "create table", "missing"))
             continue
-        current = catalog.load_table(table.identifier).schema()
+        live = catalog.load_table(table.identifier)
+        current = live.schema()
         declared = {c.name: c for c in table.columns}
         for existing in current.fields:
             where = f"{table.identifier}.{existing.name}"
@@ -232,11 +243,17 @@ def plan_migration(catalog: Any, tables: list[TableDef] | None = None) -> list[C
                     "declare it optional (required=False)",
                 )
             changes.append(Change(table.identifier, column.name, "add column", column.type))
+        for key, value in _property_changes(table, live.properties).items():
+            was = live.properties.get(key, "unset")
+            changes.append(
+                Change(table.identifier, "*", "set property", f"{key}: {was} -> {value}")
+            )
     return changes
 
 
 def migrate(catalog: Any, tables: list[TableDef] | None = None) -> list[Change]:
-    """Apply the declared schemas: checks every table first, then applies. Idempotent."""
+    """Apply the declared schemas and properties: checks every table first, then applies,
+    each table in one commit. Idempotent."""
     tables = standard_tables() if tables is None else tables
     changes = plan_migration(catalog, tables)
     by_table = {t.identifier: t for t in tables}
@@ -247,15 +264,22 @@ def migrate(catalog: Any, tables: list[TableDef] | None = None) -> list[Change]:
             continue
         declared = by_table[ident]
         table = catalog.load_table(ident)
-        with _committing(ident, "migrate"), table.update_schema() as update:
-            for change in table_changes:
-                column = declared.column(change.column)
-                if change.change == "add column":
-                    update.add_column(column.name, iceberg_type(column.type), doc=column.doc)
-                elif change.change == "widen":
-                    update.update_column(column.name, field_type=iceberg_type(column.type))
-                elif change.change == "make optional":
-                    update.make_column_optional(column.name)
+        with _committing(ident, "migrate"), table.transaction() as tx:
+            if properties := _property_changes(declared, table.properties):
+                tx.set_properties(properties)
+            columns = [c for c in table_changes if c.change != "set property"]
+            if columns:
+                with tx.update_schema() as update:
+                    for change in columns:
+                        column = declared.column(change.column)
+                        if change.change == "add column":
+                            update.add_column(
+                                column.name, iceberg_type(column.type), doc=column.doc
+                            )
+                        elif change.change == "widen":
+                            update.update_column(column.name, field_type=iceberg_type(column.type))
+                        elif change.change == "make optional":
+                            update.make_column_optional(column.name)
     return changes
 
 

@@ -123,3 +123,20 @@ def test_migrate_refuses_narrowing_a_column_it_widened_before(lake):
         SpecError, match=r"^features\.customer_features\.tenure_days: changing long to int"
     ):
         ops.migrate(lake, [EVOLVED.with_columns(Column("tenure_days", "int"))])
+
+
+def test_migrate_sets_the_declared_write_properties_on_a_table_made_without_them(catalog):
+    old = CUSTOMER_FEATURES.with_columns()
+    old.properties.pop("write.parquet.dict-size-bytes")
+    old.properties["write.parquet.compression-codec"] = "zstd"
+    ops.init(catalog, [old])
+    planned = ops.plan_migration(catalog, [CUSTOMER_FEATURES])
+    assert [(c.change, c.detail) for c in planned] == [
+        ("set property", "write.parquet.compression-codec: zstd -> snappy"),
+        ("set property", "write.parquet.dict-size-bytes: unset -> 65536"),
+    ]
+    assert ops.migrate(catalog, [CUSTOMER_FEATURES]) == planned
+    properties = catalog.load_table(NAME).properties
+    assert properties["write.parquet.compression-codec"] == "snappy"
+    assert properties["write.parquet.dict-size-bytes"] == "65536"
+    assert ops.migrate(catalog, [CUSTOMER_FEATURES]) == []
