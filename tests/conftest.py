@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import settings
 
 from aiplat.harness import Capture, run_program
 from aiplat.stackfiles import load
+
+# No per-example deadline: tests check results, timing belongs in benchmarks/ (a loaded CI
+# machine would otherwise fail correct code with DeadlineExceeded).
+settings.register_profile("aiplat", deadline=None)
+settings.load_profile("aiplat")
 
 _cache: dict[tuple[str, bool], Capture] = {}
 
