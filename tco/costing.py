@@ -20,6 +20,9 @@ Formulas (per year):
   12, On-Demand around the clock (no utilisation: they do not scale to zero; no Savings
   Plan factor: Compute Savings Plans do not cover them); MSK broker storage: GiB x brokers
   x price per GB-month x 12;
+* the FATE link (expert, regions federated): an internal NLB's (hourly price + NLCUs per
+  hour x NLCU-hour price) x 730 x 12, at the catalog's stated NLCU assumption; a Route 53
+  hosted zone's monthly price x 12 (VPC peering itself has no hourly charge);
 * on-prem servers: unit price / instances per server x nodes x facility factor, in year 0
   (and one server per edge site, on any target)
   and again at every refresh; power: max kW x draw fraction x PUE x 8760 h x price per
@@ -130,6 +133,8 @@ def _price_item(item: InfraItem, ctx: CostContext) -> tuple[Category, str, float
         )
     if item.kind in _MANAGED:
         return _price_managed(item, prices, where)
+    if item.kind in _LINK:
+        return _price_link(item, prices, where)
     if item.kind is ItemKind.NAT_GATEWAY:
         hour = prices.nat_gateway_hour
         return (
@@ -163,6 +168,24 @@ def _price_managed(
         label = f"ElastiCache (Valkey) {item.key} x{item.quantity:g} nodes"
     amount = hour.amount_usd * item.quantity * HOURS_PER_YEAR
     return Category.CLOUD_COMPUTE, label, amount, f"{where}; {hour.cite()}; {ALWAYS_ON}"
+
+
+_LINK = (ItemKind.LOAD_BALANCER, ItemKind.DNS_ZONE)
+
+
+def _price_link(
+    item: InfraItem, prices: RegionPrices, where: str
+) -> tuple[Category, str, float, str]:
+    """The FATE link: an internal NLB's hours with its assumed NLCUs; a hosted zone's months."""
+    if item.kind is ItemKind.DNS_ZONE:
+        zone = prices.route53_hosted_zone_month()
+        amount = zone.amount_usd * item.quantity * MONTHS_PER_YEAR
+        label = f"Route 53 private hosted zone {item.key}"
+        return Category.NETWORK, label, amount, f"{where}; {zone.cite()}; queries not priced"
+    hour, lcu, lcus = prices.nlb_hour(), prices.nlb_lcu_hour(), prices.nlb_lcus_per_nlb()
+    amount = (hour.amount_usd + lcus.value * lcu.amount_usd) * item.quantity * HOURS_PER_YEAR
+    source = f"{where}; {hour.cite()}; + {lcus.value:g} NLCU x {lcu.cite()}; {lcus.cite()}"
+    return Category.NETWORK, f"internal NLB {item.key}", amount, source
 
 
 def _purchase_factor(

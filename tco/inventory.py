@@ -11,6 +11,8 @@ Managed services beside a cluster are billed around the clock: an MSK cluster's 
 (broker-hours of its broker type, plus each broker's storage) in every region that runs one,
 and the ElastiCache replication group of the Feast online store (node-hours of its node type)
 in the primary region. Their sizes come from :mod:`tiers.managed` on both derivations.
+When a FATE federation spans regions, its link's internal NLBs and private hosted zone are
+billed too (:mod:`tco.federation_items`).
 
 Node counts: a managed node group bills its desired nodes; a Karpenter NodePool has no
 desired count (nodes follow pending pods and scale to zero when idle), so it is billed at its
@@ -23,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from tco import federation_items
 from tco.model import InfraItem, ItemKind
 from tiers.instances import lookup
 from tiers.managed import broker_nodes, cache_plan
@@ -124,6 +127,7 @@ def items_from_resources(
             items.append(
                 _cache_item(r.urn, region_of(r), r.inputs["nodeType"], r.inputs["numCacheClusters"])
             )
+    items += federation_items.items_from_resources(resources, region_of, platform.primary_region)
     return items + _lake(platform)
 
 
@@ -176,6 +180,7 @@ def items_from_platform(platform: ResolvedPlatform) -> list[InfraItem]:
             for i in range(nats)
         ]
         items += _managed_items(platform, region)
+    items += federation_items.items_from_platform(platform)
     return items + _lake(platform)
 
 

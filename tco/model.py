@@ -65,13 +65,16 @@ class ItemKind(StrEnum):
     MSK_BROKER = "msk_broker"  # broker-hours of an MSK broker instance type
     MSK_STORAGE = "msk_storage"  # MSK broker storage, GiB provisioned over all brokers
     CACHE_NODE = "cache_node"  # node-hours of an ElastiCache (Valkey) node type
+    LOAD_BALANCER = "load_balancer"  # hours of an internal Network Load Balancer
+    DNS_ZONE = "dns_zone"  # months of a Route 53 hosted zone
 
 
 @dataclass(frozen=True, kw_only=True)
 class InfraItem:
     """A billable thing the stack creates, with its quantity.
 
-    ``key`` names what is priced (an instance, broker or node type); ``pool_role`` chooses the
+    ``key`` names what is priced (an instance, broker or node type; a load balancer's
+    ``<namespace>/<service>``; a hosted zone's name); ``pool_role`` chooses the
     utilisation (fraction of hours running); ``capacity`` is ``ON_DEMAND`` or ``SPOT``.
     ``ref`` identifies the resource: its URN when priced from a preview capture, its logical
     name when priced from the resolved spec.

@@ -26,6 +26,7 @@ from tco.catalog.records import (
 )
 from tco.catalog.schema import (
     _AssumptionsFile,
+    _Count,
     _Flag,
     _FractionValue,
     _HardwareFile,
@@ -109,6 +110,10 @@ def load_region(region: str, extra: Path | None = None) -> RegionPrices:
         if model.msk_storage_gb_month is None
         else _region_scalar(model.msk_storage_gb_month, "USD/GB-month"),
         elasticache_valkey_node_hour=_hourly(model.elasticache_valkey_nodes, "USD/node-hour"),
+        nlb=_optional(model.nlb_hour, "USD/load balancer-hour"),
+        nlb_lcu=_optional(model.nlb_lcu_hour, "USD/NLCU-hour"),
+        nlb_lcus=None if model.nlb_lcus_per_nlb is None else _assumed(model.nlb_lcus_per_nlb),
+        route53_zone=_optional(model.route53_hosted_zone_month, "USD/hosted zone-month"),
     )
 
 
@@ -215,10 +220,14 @@ def _hourly(entries: Mapping[str, _PerHour], unit: str) -> Mapping[str, Price]:
 def _region_scalar(entry: _Sourced, unit: str) -> Price:
     amount = next(
         getattr(entry, key)
-        for key in ("usd_per_hour", "usd_per_gb", "usd_per_gb_month", "fraction")
+        for key in ("usd_per_hour", "usd_per_gb", "usd_per_gb_month", "usd_per_month", "fraction")
         if hasattr(entry, key)
     )
     return _price(amount, unit, entry)
+
+
+def _optional(entry: _Sourced | None, unit: str) -> Price | None:
+    return None if entry is None else _region_scalar(entry, unit)
 
 
 def _money(entry: _Usd | _UsdPerYear, unit: str) -> Price:
@@ -226,7 +235,9 @@ def _money(entry: _Usd | _UsdPerYear, unit: str) -> Price:
     return _price(amount, unit, entry)
 
 
-def _assumed(entry: _FractionValue | _Rate | _Years | _Multiplier | _Flag) -> Assumed[Any]:
+def _assumed(
+    entry: _FractionValue | _Rate | _Years | _Multiplier | _Flag | _Count,
+) -> Assumed[Any]:
     return Assumed(
         value=entry.value,
         unit=entry.unit,

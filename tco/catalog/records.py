@@ -34,6 +34,7 @@ class Price:
 
 
 V = TypeVar("V", float, int, bool)
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,11 @@ class RegionPrices:
     msk_broker_hour: Mapping[str, Price]
     msk_storage: Price | None  # USD/GB-month of MSK broker storage, if the file has it
     elasticache_valkey_node_hour: Mapping[str, Price]
+    # the FATE link (expert), if the file has them: see :meth:`nlb_hour` and below
+    nlb: Price | None = None  # USD per Network Load Balancer-hour
+    nlb_lcu: Price | None = None  # USD per NLCU-hour
+    nlb_lcus: Assumed[float] | None = None  # NLCUs an NLB is assumed to use each hour
+    route53_zone: Price | None = None  # USD per hosted zone-month (first 25 zones)
 
     def instance(self, instance_type: str) -> Price:
         """The On-Demand Linux price per hour of ``instance_type`` in this region."""
@@ -118,6 +124,33 @@ class RegionPrices:
             "ElastiCache (Valkey) node type",
         )
 
+    def nlb_hour(self) -> Price:
+        """The price per hour of a Network Load Balancer."""
+        return self._optional(self.nlb, "nlb_hour", "Network Load Balancer price")
+
+    def nlb_lcu_hour(self) -> Price:
+        """The price per NLCU-hour (Network Load Balancer Capacity Unit)."""
+        return self._optional(self.nlb_lcu, "nlb_lcu_hour", "NLCU-hour price")
+
+    def nlb_lcus_per_nlb(self) -> Assumed[float]:
+        """The NLCUs a Network Load Balancer is assumed to use each hour."""
+        return self._optional(self.nlb_lcus, "nlb_lcus_per_nlb", "NLCU-per-NLB assumption")
+
+    def route53_hosted_zone_month(self) -> Price:
+        """The price per month of a Route 53 hosted zone (one of the first 25)."""
+        return self._optional(
+            self.route53_zone, "route53_hosted_zone_month", "Route 53 hosted zone price"
+        )
+
+    def _optional(self, value: P | None, key: str, what: str) -> P:
+        if value is None:
+            raise PriceError(
+                f"prices:{key}",
+                f"no {what} in {self.region}",
+                f"add {key} to a price file and pass --prices FILE",
+            )
+        return value
+
     def _hourly(self, table: Mapping[str, Price], section: str, key: str, what: str) -> Price:
         try:
             return table[key]
@@ -140,6 +173,13 @@ class RegionPrices:
             yield "msk_storage_gb_month", self.msk_storage
         for name, price in self.elasticache_valkey_node_hour.items():
             yield f"elasticache_valkey_nodes.{name}", price
+        for name, optional in (
+            ("nlb_hour", self.nlb),
+            ("nlb_lcu_hour", self.nlb_lcu),
+            ("route53_hosted_zone_month", self.route53_zone),
+        ):
+            if optional is not None:
+                yield name, optional
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,17 @@ class _PerGbMonth(_Sourced):
     usd_per_gb_month: Positive
 
 
+class _PerMonth(_Sourced):
+    usd_per_month: Positive
+
+
 class _Factor(_Sourced):
     fraction: Fraction
+
+
+class _Count(_Sourced):
+    value: Positive
+    unit: Annotated[str, Field(min_length=1)]
 
 
 class _PriceFile(_Frozen):
@@ -60,6 +69,11 @@ class _PriceFile(_Frozen):
     msk_brokers: dict[str, _PerHour] = {}
     msk_storage_gb_month: _PerGbMonth | None = None
     elasticache_valkey_nodes: dict[str, _PerHour] = {}
+    # the FATE link between regions (expert): internal NLBs and a private hosted zone
+    nlb_hour: _PerHour | None = None
+    nlb_lcu_hour: _PerHour | None = None
+    nlb_lcus_per_nlb: _Count | None = None
+    route53_hosted_zone_month: _PerMonth | None = None
 
 
 class _Usd(_Sourced):
