@@ -160,3 +160,23 @@ def test_bad_distributions_are_one_line_errors(document, message):
 def test_zero_samples_is_an_error():
     with pytest.raises(SpecError, match="samples"):
         run(MODEL, DEFAULTS, 0, seed=1)
+
+
+def test_a_drivers_draws_do_not_move_when_another_driver_is_added():
+    from tco.montecarlo import draw
+
+    one = draw({"revenue_base": DEFAULTS["revenue_base"]}, 2_000, seed=3)
+    both = draw(dict(DEFAULTS), 2_000, seed=3)
+    assert np.array_equal(one["revenue_base"], both["revenue_base"])
+    assert not np.array_equal(both["revenue_uplift"], both["efficiency_gain"])
+
+
+def test_threads_do_not_change_the_result(monkeypatch):
+    import tco.montecarlo as mc
+
+    threaded = run(MODEL, DEFAULTS, 45_000, seed=9)
+    monkeypatch.setattr(mc, "WORKERS", 1)
+    serial = run(MODEL, DEFAULTS, 45_000, seed=9)
+    for a, b in ((threaded.npv, serial.npv), (threaded.irr, serial.irr)):
+        assert np.array_equal(a, b, equal_nan=True)
+    assert np.array_equal(threaded.irr_status, serial.irr_status)
