@@ -281,12 +281,17 @@ class OnPremLake(pulumi.ComponentResource):
             args.protect,
         )
         # Polaris starts on a bootstrapped realm; the catalog is created once it serves.
-        self._setup_account(name, ns_name, in_ns)
+        setup_sa = k8s.core.v1.ServiceAccount(
+            f"{name}-catalog-setup-sa",
+            metadata={"name": polaris_setup.SERVICE_ACCOUNT, "namespace": ns_name},
+            automount_service_account_token=False,
+            opts=in_ns,
+        )
         bootstrap = self._job(
             f"{name}-catalog-bootstrap",
             polaris_setup.bootstrap_job(ns_name, args.catalog.version),
             in_ns,
-            [self.postgres],
+            [setup_sa, self.postgres],
         )
         self.catalog = release(
             "catalog",
@@ -299,7 +304,7 @@ class OnPremLake(pulumi.ComponentResource):
             f"{name}-catalog-create",
             polaris_setup.catalog_job(ns_name, self.catalog_base, self.s3_endpoint),
             in_ns,
-            [self.catalog, bootstrap],
+            [setup_sa, self.catalog, bootstrap],
         )
         self.register_outputs(
             {
@@ -307,14 +312,6 @@ class OnPremLake(pulumi.ComponentResource):
                 "catalogUri": self.catalog_uri,
                 "s3Endpoint": self.s3_endpoint,
             }
-        )
-
-    def _setup_account(self, name: str, namespace: str, opts: pulumi.ResourceOptions) -> None:
-        self._setup_sa = k8s.core.v1.ServiceAccount(
-            f"{name}-catalog-setup-sa",
-            metadata={"name": polaris_setup.SERVICE_ACCOUNT, "namespace": namespace},
-            automount_service_account_token=False,
-            opts=opts,
         )
 
     def _job(
@@ -326,7 +323,5 @@ class OnPremLake(pulumi.ComponentResource):
             name,
             metadata=body["metadata"],
             spec=body["spec"],
-            opts=pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(depends_on=[self._setup_sa, *after])
-            ),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=after)),
         )

@@ -12,15 +12,12 @@ for disaster recovery. Named by region code, so adding a region changes no exist
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
 
-from components import iam_documents as docs
-from components.lakehouse import CONSUMERS
+from components.lakehouse import CONSUMERS, consumer_role
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,22 +48,16 @@ class LakeRoles(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.role_arns = {}
         for consumer, spec in CONSUMERS.items():
-            trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
-                lambda a, spec=spec: json.dumps(
-                    docs.irsa_trust(a[0], a[1], spec.namespace, spec.service_account)
-                )
-            )
-            role = aws.iam.Role(
+            self.role_arns[consumer] = consumer_role(
                 f"{name}-{consumer}",
+                spec,
+                oidc_provider_arn=args.oidc_provider_arn,
+                oidc_issuer=args.oidc_issuer,
                 description=(
                     f"Lake access for {spec.namespace}/{spec.service_account} "
                     f"({args.stack}, {args.region})"
                 ),
-                assume_role_policy=trust,
+                policy=args.policies[consumer],
                 opts=child,
             )
-            aws.iam.RolePolicy(
-                f"{name}-{consumer}", role=role.id, policy=args.policies[consumer], opts=child
-            )
-            self.role_arns[consumer] = role.arn
         self.register_outputs({"roleArns": self.role_arns})

@@ -307,17 +307,6 @@ class Lakehouse(pulumi.ComponentResource):
         key: aws.kms.Key,
         glue: list[str],
     ) -> pulumi.Output[str]:
-        name = f"{self._name}-{consumer}"
-        child = pulumi.ResourceOptions(parent=self)
-        trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
-            lambda a: json.dumps(docs.irsa_trust(a[0], a[1], spec.namespace, spec.service_account))
-        )
-        role = aws.iam.Role(
-            name,
-            description=f"Lake access for {spec.namespace}/{spec.service_account} ({args.stack})",
-            assume_role_policy=trust,
-            opts=child,
-        )
         kinds = sorted({kind for kind, _, _ in spec.grants})
         policy = pulumi.Output.all(key.arn, *(buckets[k].arn for k in kinds)).apply(
             lambda a: json.dumps(
@@ -332,6 +321,33 @@ class Lakehouse(pulumi.ComponentResource):
                 )
             )
         )
-        aws.iam.RolePolicy(name, role=role.id, policy=policy, opts=child)
         self.consumer_policies[consumer] = policy  # for the same roles in other regions
-        return role.arn
+        return consumer_role(
+            f"{self._name}-{consumer}",
+            spec,
+            oidc_provider_arn=args.oidc_provider_arn,
+            oidc_issuer=args.oidc_issuer,
+            description=f"Lake access for {spec.namespace}/{spec.service_account} ({args.stack})",
+            policy=policy,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def consumer_role(
+    name: str,
+    spec: Consumer,
+    *,
+    oidc_provider_arn: pulumi.Input[str],
+    oidc_issuer: pulumi.Input[str],
+    description: str,
+    policy: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> pulumi.Output[str]:
+    """A lake consumer's IRSA role on one cluster: trusted by that consumer's service
+    account only (IAM-02), with ``policy`` inline. Returns its ARN."""
+    trust = pulumi.Output.all(oidc_provider_arn, oidc_issuer).apply(
+        lambda a: json.dumps(docs.irsa_trust(a[0], a[1], spec.namespace, spec.service_account))
+    )
+    role = aws.iam.Role(name, description=description, assume_role_policy=trust, opts=opts)
+    aws.iam.RolePolicy(name, role=role.id, policy=policy, opts=opts)
+    return role.arn

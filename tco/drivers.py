@@ -136,10 +136,10 @@ class Outcome:
 
         With one discount rate for every row (the usual Monte Carlo) the factors are
         computed once rather than per row (same arithmetic, so the same result)."""
-        rate = self.rate
+        rate = self.rate[:, None]
         if rate.size and rate.min() == rate.max():
-            return np.sum(self.flows / (1.0 + rate[0]) ** self.times[None, :], axis=1)
-        return np.sum(self.flows / (1.0 + rate[:, None]) ** self.times[None, :], axis=1)
+            rate = rate[:1]  # one row of factors, broadcast to all
+        return np.sum(self.flows / (1.0 + rate) ** self.times[None, :], axis=1)
 
     def tco(self) -> Array:
         """Undiscounted total cost over the horizon."""
