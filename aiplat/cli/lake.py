@@ -300,7 +300,7 @@ def serve_logs(
 
     source = None
     if kafka_bootstrap:
-        from aiplat.lake.log_consumer import KafkaSource
+        from aiplat.lake.log_consumer import KafkaSource, start
 
         topics = tuple(t.strip() for t in kafka_topics.split(",") if t.strip())
         source = KafkaSource(
@@ -311,8 +311,6 @@ def serve_logs(
     print(f"log writer listening on {host}:{port}", file=sys.stderr)
     consumer = None
     if source is not None:
-        from aiplat.lake.log_consumer import start
-
         consumer = start(source, lake, batch_rows, flush_seconds, stop)
         print(f"log writer consuming {', '.join(source.topics)}", file=sys.stderr)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
