@@ -21,6 +21,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from components.hardening import (
+    Resources,
+    container,
+    pod_security_context,
+    pod_spec,
+    secret_volume,
+)
 from components.values import cloudnative_pg
 
 ADMIN_IMAGE = "apache/polaris-admin-tool"  # tag: the Polaris chart's version
@@ -36,57 +43,43 @@ _DB_DIR = "/var/run/secrets/lake-catalog-db"
 _TMP = "/tmp"
 
 
-def _security() -> tuple[dict[str, Any], dict[str, Any]]:
-    pod = {
-        "runAsNonRoot": True,
-        "runAsUser": 10000,
-        "runAsGroup": 10001,
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
-    container = {
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-        "capabilities": {"drop": ["ALL"]},
-    }
-    return pod, container
+ADMIN_UID = 10000  # the ``polaris`` user of the admin tool image (curl runs as anyone)
+RESOURCES = Resources(
+    cpu_request="100m", memory_request="256Mi", cpu_limit="500m", memory_limit="512Mi"
+)
 
 
-def _job(name: str, namespace: str, component: str, container: dict[str, Any]) -> dict[str, Any]:
-    pod_security, container_security = _security()
+def _job(
+    name: str,
+    namespace: str,
+    component: str,
+    container_args: dict[str, Any],
+    secrets: dict[str, tuple[str, str]],
+) -> dict[str, Any]:
+    """A hardened, restartable Job (``components.hardening``) with ``secrets`` (volume ->
+    (Secret, path)) mounted as files and a memory-backed ``/tmp``."""
     labels = {**PODS, "app.kubernetes.io/component": component}
+    mounted = [secret_volume(v, secret, path) for v, (secret, path) in secrets.items()]
+    tmp = {"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}
+    main = container(
+        resources=RESOURCES,
+        mounts=(*(m for _, m in mounted), {"name": "tmp", "mountPath": _TMP}),
+        **container_args,
+    )
+    pod = pod_spec(
+        service_account=SERVICE_ACCOUNT,
+        containers=[main],
+        volumes=(*(v for v, _ in mounted), tmp),
+        restart_policy="OnFailure",
+    )
+    pod["securityContext"] = pod_security_context(ADMIN_UID)
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {"name": name, "namespace": namespace, "labels": labels},
         "spec": {
             "backoffLimit": BACKOFF_LIMIT,
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "restartPolicy": "OnFailure",
-                    "serviceAccountName": SERVICE_ACCOUNT,
-                    "automountServiceAccountToken": False,
-                    "securityContext": pod_security,
-                    "containers": [
-                        {
-                            **container,
-                            "securityContext": container_security,
-                            "resources": {
-                                "requests": {"cpu": "100m", "memory": "256Mi"},
-                                "limits": {"cpu": "500m", "memory": "512Mi"},
-                            },
-                            "volumeMounts": [
-                                {"name": "root", "mountPath": _SECRETS, "readOnly": True},
-                                {"name": "tmp", "mountPath": _TMP},
-                            ],
-                        }
-                    ],
-                    "volumes": [
-                        {"name": "root", "secret": {"secretName": ROOT_SECRET}},
-                        {"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}},
-                    ],
-                },
-            },
+            "template": {"metadata": {"labels": labels}, "spec": pod},
         },
     }
 
@@ -107,20 +100,14 @@ def bootstrap_job(namespace: str, polaris_version: str) -> dict[str, Any]:
         "exec /opt/jboss/container/java/run/run-java.sh "
         f"bootstrap --credentials-file={_TMP}/root.yaml\n"
     )
-    container = {
+    container_args = {
         "name": "bootstrap",
-        "image": f"{ADMIN_IMAGE}:{polaris_version}",
-        "command": ["/bin/sh", "-c", script],
-        "env": [
-            {"name": "POLARIS_PERSISTENCE_TYPE", "value": "relational-jdbc"},
-            {"name": "HOME", "value": _TMP},
-        ],
+        "image_ref": f"{ADMIN_IMAGE}:{polaris_version}",
+        "command": ("/bin/sh", "-c", script),
+        "env": {"POLARIS_PERSISTENCE_TYPE": "relational-jdbc", "HOME": _TMP},
     }
-    body = _job("lake-catalog-bootstrap", namespace, "bootstrap", container)
-    pod = body["spec"]["template"]["spec"]
-    pod["volumes"].append({"name": "db", "secret": {"secretName": cloudnative_pg.DB_SECRET}})
-    pod["containers"][0]["volumeMounts"].append({"name": "db", "mountPath": db, "readOnly": True})
-    return body
+    secrets = {"root": (ROOT_SECRET, _SECRETS), "db": (cloudnative_pg.DB_SECRET, db)}
+    return _job("lake-catalog-bootstrap", namespace, "bootstrap", container_args, secrets)
 
 
 def catalog_request(s3_endpoint: str) -> dict[str, Any]:
@@ -167,9 +154,10 @@ def catalog_job(namespace: str, catalog_base: str, s3_endpoint: str) -> dict[str
         f'  *) echo "catalog {CATALOG}: HTTP $code" >&2; cat {_TMP}/reply >&2; exit 1 ;;\n'
         "esac\n"
     )
-    container = {
+    container_args = {
         "name": "create-catalog",
-        "image": CURL_IMAGE,
-        "command": ["/bin/sh", "-c", script],
+        "image_ref": CURL_IMAGE,
+        "command": ("/bin/sh", "-c", script),
     }
-    return _job("lake-catalog-create", namespace, "create-catalog", container)
+    secrets = {"root": (ROOT_SECRET, _SECRETS)}
+    return _job("lake-catalog-create", namespace, "create-catalog", container_args, secrets)

@@ -58,8 +58,11 @@ def test_the_bootstrap_reads_the_database_and_root_credentials_from_mounted_file
     assert env["POLARIS_PERSISTENCE_TYPE"]["value"] == "relational-jdbc"
     assert not [e for e in container["env"] if "valueFrom" in e]  # K8S-09: no secret in env
     volumes = {v["name"]: v for v in pod["volumes"]}
-    assert volumes["root"]["secret"] == {"secretName": polaris_setup.ROOT_SECRET}
-    assert volumes["db"]["secret"] == {"secretName": cloudnative_pg.DB_SECRET}
+    assert volumes["root"]["secret"] == {
+        "secretName": polaris_setup.ROOT_SECRET,
+        "defaultMode": 0o440,
+    }
+    assert volumes["db"]["secret"] == {"secretName": cloudnative_pg.DB_SECRET, "defaultMode": 0o440}
     assert volumes["tmp"]["emptyDir"]["medium"] == "Memory"
     mounts = {m["name"]: m for m in container["volumeMounts"]}
     assert mounts["db"]["readOnly"] is True and mounts["root"]["readOnly"] is True
