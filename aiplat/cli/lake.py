@@ -274,13 +274,21 @@ def serve_logs(
         typer.Option(
             "--kafka-bootstrap",
             envvar="KAFKA_BOOTSTRAP_SERVERS",
-            help="Also consume the log topics from these brokers (host:port[,host:port]).",
+            help="Keep events in the log topics on these brokers (host:port[,host:port]).",
         ),
     ] = None,
-    kafka_topics: Annotated[
+    request_topic: Annotated[
         str,
-        typer.Option("--kafka-topics", envvar="KAFKA_TOPICS", help="Log topics, comma-separated."),
-    ] = "aiplat.serving.requests,aiplat.serving.responses",
+        typer.Option(
+            "--kafka-request-topic", envvar="KAFKA_REQUEST_TOPIC", help="Topic of requests."
+        ),
+    ] = "aiplat.serving.requests",
+    response_topic: Annotated[
+        str,
+        typer.Option(
+            "--kafka-response-topic", envvar="KAFKA_RESPONSE_TOPIC", help="Topic of responses."
+        ),
+    ] = "aiplat.serving.responses",
     kafka_ca_file: Annotated[
         Path | None,
         typer.Option("--kafka-ca-file", envvar="KAFKA_CA_FILE", help="TLS: the cluster CA."),
@@ -290,29 +298,43 @@ def serve_logs(
     ] = "serving-log-writer",
 ) -> None:
     """The serving log writer: request/response CloudEvents to ml.feature_log and
-    ml.prediction_log (what the serving-log-writer Deployment runs), over HTTP and, with
-    --kafka-bootstrap, from the log topics (offsets committed after each append). Stops on
-    Ctrl-C or SIGTERM after a last flush."""
+    ml.prediction_log (what the serving-log-writer Deployment runs). With --kafka-bootstrap
+    the events received over HTTP are produced to the log topics (answered once the brokers
+    have them) and the topics are consumed into the lake (offsets committed after each
+    append); without, they are buffered and appended in batches. Stops on Ctrl-C or SIGTERM
+    after a last flush."""
     import signal
     import sys
 
     from aiplat.lake.log_writer import serve
 
-    source = None
+    source = sink = relay = None
     if kafka_bootstrap:
         from aiplat.lake.log_consumer import KafkaSource, start
+        from aiplat.lake.log_relay import KafkaSink, Relay
 
-        topics = tuple(t.strip() for t in kafka_topics.split(",") if t.strip())
+        sink = KafkaSink(
+            bootstrap=kafka_bootstrap,
+            request_topic=request_topic,
+            response_topic=response_topic,
+            ca_file=kafka_ca_file,
+        )
         source = KafkaSource(
-            bootstrap=kafka_bootstrap, topics=topics, group=kafka_group, ca_file=kafka_ca_file
+            bootstrap=kafka_bootstrap,
+            topics=tuple(sink.topics.values()),
+            group=kafka_group,
+            ca_file=kafka_ca_file,
         )
     lake = _catalog(catalog, prop, warehouse, environment)
-    server, writer, stop = serve(lake, host, port, batch_rows, flush_seconds)
+    if sink is not None:
+        relay = Relay.connect(sink)
+    accept = relay.accept if relay else None
+    server, writer, stop = serve(lake, host, port, batch_rows, flush_seconds, accept)
     print(f"log writer listening on {host}:{port}", file=sys.stderr)
     consumer = None
     if source is not None:
         consumer = start(source, lake, batch_rows, flush_seconds, stop)
-        print(f"log writer consuming {', '.join(source.topics)}", file=sys.stderr)
+        print(f"log writer relaying to and consuming {', '.join(source.topics)}", file=sys.stderr)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         while not stop.wait(0.5):
@@ -321,5 +343,7 @@ def serve_logs(
         stop.set()
     server.shutdown()
     writer.flush()
+    if relay is not None:
+        relay.close()
     if consumer is not None:
         consumer.join(timeout=30)  # its last flush and commit

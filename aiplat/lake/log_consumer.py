@@ -4,13 +4,14 @@
 
 What arrives on the topics:
 
-- Seldon Core v1's executor (``LOGGER_KAFKA_BROKER``/``LOGGER_KAFKA_TOPIC``) produces one
-  record per request and per response: the value is the payload, the attributes are plain
-  headers ``type``, ``requestid``, ``modelid``, ``inferenceservicename``, ``namespace``,
+- The writer's own HTTP front (:mod:`aiplat.lake.log_relay`, what aiplat deploys) produces
+  each request-logger event with the CloudEvents Kafka binding (binary mode): ``ce_``
+  headers (``ce_id``, ``ce_type``, ...).
+- Seldon Core v1's executor, when pointed at Kafka itself (``LOGGER_KAFKA_BROKER``,
+  ``LOGGER_KAFKA_TOPIC``; aiplat does not, see log_relay), produces one record per request
+  and per response: the value is the payload, the attributes are plain headers ``type``, ``requestid``, ``modelid``, ``inferenceservicename``, ``namespace``,
   ``endpoint``, ``protocol`` and ``content-type`` (``executor/logger/worker.go``); the
   record's timestamp is the event time.
-- Producers using the CloudEvents Kafka binding (binary mode) send ``ce_``-prefixed
-  headers (``ce_id``, ``ce_type``, ...); those are read too.
 
 Delivery is at least once: offsets are committed only after the rows read so far have been
 appended (one commit per table per flush). A flush that fails keeps its rows and commits
@@ -67,6 +68,17 @@ def event_headers(
     return out
 
 
+def client_config(bootstrap: str, ca_file: Path | None) -> dict[str, Any]:
+    """kafka-python settings every client shares: the brokers, and TLS with the listener's
+    CA when one is given (the listener does not ask clients for certificates)."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": [s.strip() for s in bootstrap.split(",") if s.strip()]
+    }
+    if ca_file is not None:
+        config |= {"security_protocol": "SSL", "ssl_cafile": str(ca_file)}
+    return config
+
+
 @dataclass(frozen=True, kw_only=True)
 class KafkaSource:
     """Where the log records come from."""
@@ -80,23 +92,19 @@ class KafkaSource:
         if not self.bootstrap.strip():
             raise SpecError("--kafka-bootstrap", "is empty", "give host:port[,host:port]")
         if not self.topics or not all(t.strip() for t in self.topics):
-            raise SpecError("--kafka-topics", "names no topic", "give topic[,topic]")
+            raise SpecError("topics", "names no topic", "give at least one topic")
         if self.ca_file is not None and not self.ca_file.is_file():
             raise SpecError("--kafka-ca-file", f"{self.ca_file} is not a file", "mount the CA")
 
     def consumer_config(self) -> dict[str, Any]:
         """kafka-python ``KafkaConsumer`` settings: manual commits, earliest offset for a new
         group (nothing logged before the first start is skipped), TLS with the CA if given."""
-        config: dict[str, Any] = {
-            "bootstrap_servers": [s.strip() for s in self.bootstrap.split(",") if s.strip()],
+        return client_config(self.bootstrap, self.ca_file) | {
             "group_id": self.group,
             "enable_auto_commit": False,
             "auto_offset_reset": "earliest",
             "client_id": self.group,
         }
-        if self.ca_file is not None:
-            config |= {"security_protocol": "SSL", "ssl_cafile": str(self.ca_file)}
-        return config
 
     def connect(self, **overrides: Any) -> Any:
         """A subscribed ``kafka.KafkaConsumer``."""

@@ -13,7 +13,9 @@ the payload carries none: a response without tags joins its request by ``request
 
 :func:`rows_from_event` is pure; :class:`LogWriter` buffers rows and appends them in one
 commit per table (:meth:`LogWriter.flush`); :func:`serve` is the HTTP endpoint the
-``serving-log-writer`` Deployment runs (``aiplat lake serve-logs``).
+``serving-log-writer`` Deployment runs (``aiplat lake serve-logs``). On tiers with Kafka the
+endpoint relays each event to the log topics instead (:mod:`aiplat.lake.log_relay`) and
+:mod:`aiplat.lake.log_consumer` appends them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -163,7 +165,29 @@ def _flush_keeping(writer: LogWriter) -> None:
         print(f"log writer: flush failed, rows kept: {error}", file=sys.stderr)
 
 
-def handler_for(writer: LogWriter, batch_rows: int) -> type[BaseHTTPRequestHandler]:
+Accept = Callable[[str, dict[str, Any], Mapping[str, str], bytes], None]
+"""What the endpoint does with a valid event: ``(table, row, headers, body)``."""
+
+
+class Unavailable(Exception):
+    """The event could not be kept (the log topics do not answer): the sender gets a 503."""
+
+
+def buffer_into(writer: LogWriter, batch_rows: int) -> Accept:
+    """Keep rows in ``writer`` (flushed every ``batch_rows`` rows and on a timer)."""
+
+    def accept(table: str, row: dict[str, Any], headers: Mapping[str, str], body: bytes) -> None:
+        writer.add(table, row)
+        if writer.pending() >= batch_rows:
+            _flush_keeping(writer)
+
+    return accept
+
+
+def handler_for(accept: Accept) -> type[BaseHTTPRequestHandler]:
+    """The HTTP handler: 400 for what is not an inference event (nothing is kept), 503 when
+    ``accept`` raises :class:`Unavailable`, else 202."""
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             status = 200 if self.path == "/healthz" else 404
@@ -172,18 +196,21 @@ def handler_for(writer: LogWriter, batch_rows: int) -> type[BaseHTTPRequestHandl
 
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
+            headers, body = dict(self.headers), self.rfile.read(length)
             try:
-                table, row = rows_from_event(dict(self.headers), self.rfile.read(length))
+                table, row = rows_from_event(headers, body)
+                accept(table, row, headers, body)
             except SpecError as error:
-                self.send_response(400)
-                self.end_headers()
-                self.wfile.write(str(error).encode())
-                return
-            writer.add(table, row)
-            if writer.pending() >= batch_rows:
-                _flush_keeping(writer)
-            self.send_response(202)  # accepted: buffered, and kept until a flush succeeds
+                self._answer(400, str(error))
+            except Unavailable as error:
+                self._answer(503, str(error))
+            else:
+                self._answer(202, "")  # accepted: kept until it is in the lake
+
+        def _answer(self, status: int, text: str) -> None:
+            self.send_response(status)
             self.end_headers()
+            self.wfile.write(text.encode())
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: data, not access logs
             return
@@ -192,13 +219,22 @@ def handler_for(writer: LogWriter, batch_rows: int) -> type[BaseHTTPRequestHandl
 
 
 def serve(
-    catalog: Any, host: str, port: int, batch_rows: int = 500, flush_seconds: float = 10.0
+    catalog: Any,
+    host: str,
+    port: int,
+    batch_rows: int = 500,
+    flush_seconds: float = 10.0,
+    accept: Accept | None = None,
 ) -> tuple[ThreadingHTTPServer, LogWriter, threading.Event]:
-    """Start the endpoint in background threads; flushes every ``flush_seconds`` and every
-    ``batch_rows`` rows. Returns (server, writer, stop); set ``stop`` and call
-    ``server.shutdown()`` to end, then ``writer.flush()`` for the rest."""
+    """Start the endpoint in background threads. By default events are buffered and
+    appended every ``flush_seconds`` and every ``batch_rows`` rows; with ``accept`` (the
+    Kafka relay, :mod:`aiplat.lake.log_relay`) they go there instead and the writer stays
+    empty. Returns (server, writer, stop); set ``stop`` and call ``server.shutdown()`` to
+    end, then ``writer.flush()`` for the rest."""
     writer = LogWriter(catalog)
-    server = ThreadingHTTPServer((host, port), handler_for(writer, batch_rows))
+    server = ThreadingHTTPServer(
+        (host, port), handler_for(accept or buffer_into(writer, batch_rows))
+    )
     stop = threading.Event()
 
     def tick() -> None:

