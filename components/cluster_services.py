@@ -25,7 +25,7 @@ from components.observability import Observability, ObservabilityArgs
 from components.serving import Serving, ServingArgs
 from tiers import pins
 from tiers.instances import AcceleratorVendor
-from tiers.model import DataEngine, PoolRole, Target
+from tiers.model import DataEngine, KafkaMode, PoolRole, Target
 from tiers.resolve import ResolvedPlatform
 
 
@@ -153,7 +153,10 @@ class ClusterServices(pulumi.ComponentResource):
                 spec=platform.stacks.serving,
                 environment=platform.environment,
                 mesh=platform.stacks.mesh,
-                kafka=DataEngine.KAFKA in platform.stacks.data_engines,
+                # The log writer keeps events in the in-cluster Kafka (Strimzi); MSK's IAM
+                # authentication is not wired to it, so with MSK it buffers in memory.
+                kafka=DataEngine.KAFKA in platform.stacks.data_engines
+                and platform.kafka is KafkaMode.STRIMZI,
                 gpu=gpu_scheduling(inference[0]) if inference else None,
                 lake=args.lake,
             ),

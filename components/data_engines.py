@@ -288,8 +288,21 @@ class DataEngines(pulumi.ComponentResource):
         ns = self._namespace(
             strimzi.NAMESPACE, streaming.kafka_quota(sizes), (), net.kafka_listener()
         )
+        if not platform.stacks.mesh:
+            raise ValueError(
+                "kafka: the Strimzi listener's certificate comes from the mesh's cert-manager; "
+                "a tier with in-cluster Kafka needs mesh: true"
+            )
         operator = self._release(ns, strimzi.RELEASE, pins.STRIMZI, strimzi.values())
-        after = [operator, *ns.ready]
+        listener = self._custom(
+            "kafka-listener-cert",
+            "cert-manager.io/v1",
+            "Certificate",
+            {"name": strimzi.LISTENER_SECRET, "namespace": strimzi.NAMESPACE},
+            streaming.listener_certificate(),
+            list(ns.ready),
+        )
+        after = [operator, listener, *ns.ready]
         cluster_label = {"strimzi.io/cluster": strimzi.CLUSTER}
         kafka = self._custom(
             "kafka",

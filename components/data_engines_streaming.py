@@ -2,7 +2,8 @@
 FlinkDeployment, Kafka, KafkaNodePools and KafkaTopics as pure functions of the engine sizes.
 
 Kafka ``aiplat-kafka`` in namespace ``kafka`` has one internal TLS listener on 9093 (the
-serving log writer's bootstrap: ``aiplat-kafka-kafka-bootstrap.kafka.svc:9093``), KRaft
+serving log writer's bootstrap: ``aiplat-kafka-kafka-bootstrap.kafka.svc:9093``) whose
+certificate the mesh's cert-manager issues from the internal CA, KRaft
 controllers and brokers in separate node pools, and the serving data-flow topics.
 """
 
@@ -21,7 +22,7 @@ from components.hardening import (
     scratch_volume,
 )
 from components.platform_namespace import Quota
-from components.values import flink, strimzi
+from components.values import cert_manager, flink, strimzi
 from components.values.kafka_topics import RETENTION_MS, TOPICS, broker_config, replication
 from tiers.model import EngineSizes
 
@@ -106,14 +107,27 @@ def _pod_template() -> dict[str, Any]:
 
 
 def kafka(sizes: EngineSizes) -> dict[str, Any]:
-    """The Kafka ``spec``: TLS-only internal listener, no auto-created topics, replication
-    from the broker count, hardened pods and containers."""
+    """The Kafka ``spec``: TLS-only internal listener (its certificate from
+    :func:`listener_certificate`), no auto-created topics, replication from the broker
+    count, hardened pods and containers."""
     hardened = {"securityContext": container_security_context()}
     return {
         "kafka": {
             "version": strimzi.KAFKA_VERSION,
             "listeners": [
-                {"name": "tls", "port": strimzi.TLS_PORT, "type": "internal", "tls": True}
+                {
+                    "name": "tls",
+                    "port": strimzi.TLS_PORT,
+                    "type": "internal",
+                    "tls": True,
+                    "configuration": {
+                        "brokerCertChainAndKey": {
+                            "secretName": strimzi.LISTENER_SECRET,
+                            "certificate": "tls.crt",
+                            "key": "tls.key",
+                        }
+                    },
+                }
             ],
             "config": broker_config(sizes.kafka_brokers),
             "template": {"pod": _pod_template(), "kafkaContainer": dict(hardened)},
@@ -128,6 +142,17 @@ def kafka(sizes: EngineSizes) -> dict[str, Any]:
             },
         },
     }
+
+
+def listener_certificate() -> dict[str, Any]:
+    """The cert-manager Certificate ``spec`` of the TLS listener, signed by the internal CA;
+    Strimzi rolls the brokers when cert-manager renews it."""
+    return cert_manager.leaf_certificate(
+        secret_name=strimzi.LISTENER_SECRET,
+        common_name=f"{strimzi.CLUSTER}-kafka-bootstrap",
+        dns_names=strimzi.listener_dns_names(),
+        usages=("server auth", "digital signature", "key encipherment"),
+    )
 
 
 def node_pools(sizes: EngineSizes) -> dict[str, dict[str, Any]]:

@@ -44,7 +44,7 @@ from components.serving_backends import (
     NAMESPACE,
     OPERATOR_NAMESPACE,
     kserve_objects,
-    log_writer_spec,
+    log_writer_objects,
     seldon_objects,
     tf_serving_objects,
 )
@@ -84,7 +84,7 @@ class ServingArgs:
     spec: ServingSpec
     environment: Environment
     mesh: bool
-    kafka: bool  # the tier runs Kafka (helper h6a's cluster in namespace ``kafka``)
+    kafka: bool  # the tier runs Kafka in the cluster (Strimzi, namespace ``kafka``)
     gpu: GpuScheduling | None  # the inference pool; None: models run on CPU nodes
     lake: LakeAccess | None
 
@@ -184,8 +184,7 @@ class Serving(pulumi.ComponentResource):
         else:
             objects += tf_serving_objects(groups, model, gpus > 0)
         if self.transport is not None:
-            writer = log_writer_spec(spec, args.environment, self.transport, args.lake)
-            objects += simple_server_objects(writer)
+            objects += log_writer_objects(spec, args.environment, self.transport, args.lake)
         self.objects = [
             register(name, obj, pulumi.ResourceOptions(parent=self, depends_on=deps))
             for obj in objects
@@ -236,6 +235,7 @@ class Serving(pulumi.ComponentResource):
                         direction=Direction.EGRESS,
                         namespaces=(KAFKA_NAMESPACE,),
                         ports=(int(KAFKA_BOOTSTRAP.rsplit(":", 1)[1]),),
+                        pods=writer,
                     )
                 )
             if lake is not None and lake.catalog is CatalogKind.REST:
@@ -300,7 +300,7 @@ class Serving(pulumi.ComponentResource):
         )
         opts = pulumi.ResourceOptions(parent=self, depends_on=ns.ready)
         if self.backend is ServingBackend.SELDON:
-            url = LOG_WRITER_URL if self.transport is LogTransport.HTTP else None
+            url = LOG_WRITER_URL if self.transport is not None else None
             return pinned_release(
                 f"{self._name}-seldon-core",
                 release_name="seldon-core",

@@ -31,6 +31,7 @@ from components.serving_plan import (
     LogTransport,
     replicas,
 )
+from components.values import cert_manager
 from tiers.model import Environment, ServingSpec
 
 NAMESPACE = "seldon"
@@ -44,7 +45,10 @@ LOG_WRITER_PORT = 8080
 # engine here, so it is not published by this project yet; see docs/architecture.md).
 LOG_WRITER_IMAGE = ("ghcr.io/aiplat/aiplat", "0.1.0")
 LOG_WRITER_URL = f"http://{LOG_WRITER}.{NAMESPACE}.svc:{LOG_WRITER_PORT}/"
-KAFKA_CA_SECRET = "serving-kafka-ca"  # the Kafka cluster CA certificate, copied here
+# The log writer's own cert-manager certificate: its Secret carries the internal CA
+# (``ca.crt``) that signed Kafka's listener, which is what the writer needs to trust.
+KAFKA_CA_SECRET = "serving-kafka-client"
+KAFKA_CA_DIR = "/etc/kafka-tls"
 ISTIOD_PORT = 15012
 MODEL_RESOURCES = Resources(
     cpu_request="500m", memory_request="1Gi", cpu_limit="2", memory_limit="4Gi"
@@ -54,19 +58,11 @@ MODEL_RESOURCES = Resources(
 def seldon_objects(
     groups: dict[str, tuple[Variant, ...]], model: ServerSpec, transport: LogTransport | None
 ) -> list[K8sObject]:
-    """One SeldonDeployment per traffic group; request logs to Kafka or the writer."""
-    logger = None
-    env = None
-    if transport is LogTransport.HTTP:
-        logger = {"mode": "all", "url": LOG_WRITER_URL}
-    elif transport is LogTransport.KAFKA:
-        logger = {"mode": "all"}
-        env = {
-            "LOGGER_KAFKA_BROKER": KAFKA_BOOTSTRAP,
-            "LOGGER_KAFKA_TOPIC": SERVING_LOG_TOPICS["requests"],
-        }
+    """One SeldonDeployment per traffic group; the executor logs requests and responses to
+    the log writer over HTTP (which keeps them in Kafka where the tier has it)."""
+    logger = {"mode": "all", "url": LOG_WRITER_URL} if transport is not None else None
     return [
-        seldon_deployment(group, NAMESPACE, variants, model, logger, env)
+        seldon_deployment(group, NAMESPACE, variants, model, logger, None)
         for group, variants in groups.items()
     ]
 
@@ -75,7 +71,7 @@ def kserve_objects(
     groups: dict[str, tuple[Variant, ...]], model: ServerSpec, transport: LogTransport | None
 ) -> list[K8sObject]:
     """An InferenceService (and its PDB) per variant; a split per group."""
-    url = LOG_WRITER_URL if transport is LogTransport.HTTP else None
+    url = LOG_WRITER_URL if transport is not None else None
     objects: list[K8sObject] = []
     for group, variants in groups.items():
         services: dict[str, int] = {}
@@ -137,7 +133,8 @@ def log_writer_spec(
     transport: LogTransport,
     lake: LakeAccess | None,
 ) -> ServerSpec:
-    """The log writer: CloudEvents over HTTP, or the log topics from Kafka, to the lake."""
+    """The log writer: CloudEvents over HTTP to the lake, kept in memory or (Kafka) in the
+    log topics until they are appended."""
     env: dict[str, Any] = {
         "LOG_TRANSPORT": transport.value if transport else "",
         "FEATURE_LOG_TABLE": LOG_TABLES["requests"],
@@ -147,10 +144,11 @@ def log_writer_spec(
     if transport is LogTransport.KAFKA:
         env |= {
             "KAFKA_BOOTSTRAP_SERVERS": KAFKA_BOOTSTRAP,
-            "KAFKA_TOPICS": ",".join(SERVING_LOG_TOPICS.values()),
-            "KAFKA_CA_FILE": "/etc/kafka-ca/ca.crt",
+            "KAFKA_REQUEST_TOPIC": SERVING_LOG_TOPICS["requests"],
+            "KAFKA_RESPONSE_TOPIC": SERVING_LOG_TOPICS["responses"],
+            "KAFKA_CA_FILE": f"{KAFKA_CA_DIR}/ca.crt",
         }
-        extra = (secret_volume("kafka-ca", KAFKA_CA_SECRET, "/etc/kafka-ca"),)
+        extra = (secret_volume("kafka-tls", KAFKA_CA_SECRET, KAFKA_CA_DIR),)
     if lake is not None:
         env |= {"WAREHOUSE": lake.warehouse_uri, "CATALOG": lake.catalog.value}
         if lake.catalog_uri:
@@ -180,6 +178,34 @@ def log_writer_spec(
         env=env,
         extra_volumes=extra,
     )
+
+
+def log_writer_objects(
+    spec: ServingSpec,
+    environment: Environment,
+    transport: LogTransport,
+    lake: LakeAccess | None,
+) -> list[K8sObject]:
+    """The log writer's Deployment, Service, HPA and PDB; with Kafka also its cert-manager
+    Certificate, whose Secret gives it the CA of Kafka's listener."""
+    objects = simple_server_objects(log_writer_spec(spec, environment, transport, lake))
+    if transport is LogTransport.KAFKA:
+        objects.append(
+            K8sObject(
+                api_version="cert-manager.io/v1",
+                kind="Certificate",
+                metadata={"name": KAFKA_CA_SECRET, "namespace": NAMESPACE},
+                body={
+                    "spec": cert_manager.leaf_certificate(
+                        secret_name=KAFKA_CA_SECRET,
+                        common_name=LOG_WRITER,
+                        dns_names=(),
+                        usages=("client auth", "digital signature", "key encipherment"),
+                    )
+                },
+            )
+        )
+    return objects
 
 
 def _pdb(name: str, match: dict[str, str]) -> K8sObject:

@@ -7,23 +7,24 @@ from enum import StrEnum
 
 from components.platform_namespace import PodSecurity, Quota
 from components.serving_objects import REFERENCE_MODEL, Variant
+from components.values import kafka_topics, strimzi
 from tiers.model import Environment, ServingBackend, ServingEngine, ServingSpec
 
-# The Kafka cluster helper h6a installs (Strimzi, namespace ``kafka``); TLS listener.
-KAFKA_NAMESPACE = "kafka"
-KAFKA_BOOTSTRAP = "aiplat-kafka-kafka-bootstrap.kafka.svc:9093"
-# Topics the request logger writes and the log writer reads (data, not code).
+# The platform's Kafka (Strimzi, components/data_engines_streaming.py); TLS listener.
+KAFKA_NAMESPACE = strimzi.NAMESPACE
+KAFKA_BOOTSTRAP = strimzi.BOOTSTRAP
+# Topics the log writer produces to and consumes from (data, not code).
 SERVING_LOG_TOPICS: dict[str, str] = {
-    "requests": "aiplat.serving.requests",  # -> ml.feature_log
-    "responses": "aiplat.serving.responses",  # -> ml.prediction_log
+    "requests": kafka_topics.FEATURE_LOG_TOPIC,  # -> the lake's ml.feature_log
+    "responses": kafka_topics.PREDICTION_LOG_TOPIC,  # -> the lake's ml.prediction_log
 }
 LOG_TABLES: dict[str, str] = {"requests": "ml.feature_log", "responses": "ml.prediction_log"}
 AB_GROUP = f"{REFERENCE_MODEL}-ab"
 
 
 class LogTransport(StrEnum):
-    KAFKA = "kafka"  # Seldon's executor writes CloudEvents to Kafka; the writer consumes
-    HTTP = "http"  # the request logger posts CloudEvents to the writer's Service
+    KAFKA = "kafka"  # the writer produces events to the log topics and consumes them
+    HTTP = "http"  # the writer buffers events in memory and appends them in batches
 
 
 def operator_backend(spec: ServingSpec) -> ServingBackend | None:
@@ -83,14 +84,13 @@ def check_traffic(groups: dict[str, tuple[Variant, ...]], mesh: bool) -> None:
 def log_transport(
     spec: ServingSpec, backend: ServingBackend | None, kafka: bool
 ) -> LogTransport | None:
-    """How request/response logs reach the lake's log writer: through Kafka when the tier
-    runs it and the backend's logger can write to it (Seldon), else over HTTP (Seldon,
-    KServe); None when logging is off or the backend has no request logger (TF Serving)."""
+    """Where the log writer keeps the request loggers' events until they are in the lake:
+    in the log topics when the tier runs Kafka in the cluster, else in memory. Either way
+    the loggers (Seldon's executor, KServe's agent) post them to the writer over HTTP. None
+    when logging is off or the backend has no request logger (TF Serving)."""
     if not spec.request_logging or backend in (None, ServingBackend.TFSERVING):
         return None
-    if kafka and backend is ServingBackend.SELDON:
-        return LogTransport.KAFKA
-    return LogTransport.HTTP
+    return LogTransport.KAFKA if kafka else LogTransport.HTTP
 
 
 def pod_security(mesh: bool, gpu: bool) -> PodSecurity:

@@ -282,13 +282,13 @@ def serve_logs(
         typer.Option(
             "--kafka-request-topic", envvar="KAFKA_REQUEST_TOPIC", help="Topic of requests."
         ),
-    ] = "aiplat.serving.requests",
+    ] = "ml.feature_log",
     response_topic: Annotated[
         str,
         typer.Option(
             "--kafka-response-topic", envvar="KAFKA_RESPONSE_TOPIC", help="Topic of responses."
         ),
-    ] = "aiplat.serving.responses",
+    ] = "ml.prediction_log",
     kafka_ca_file: Annotated[
         Path | None,
         typer.Option("--kafka-ca-file", envvar="KAFKA_CA_FILE", help="TLS: the cluster CA."),

@@ -91,3 +91,32 @@ def ca_certificate() -> dict[str, Any]:
 def ca_issuer() -> dict[str, Any]:
     """ClusterIssuer spec that signs in-cluster certificates with the internal CA."""
     return {"ca": {"secretName": CA_SECRET}}
+
+
+LEAF_DURATION = "2160h"  # 90 days
+LEAF_RENEW_BEFORE = "360h"  # cert-manager renews 15 days ahead
+
+
+def leaf_certificate(
+    *, secret_name: str, common_name: str, dns_names: tuple[str, ...], usages: tuple[str, ...]
+) -> dict[str, Any]:
+    """Certificate spec of an in-cluster leaf signed by the internal CA. Its Secret holds
+    ``tls.crt``, ``tls.key`` and the CA as ``ca.crt``, so a client's own certificate is
+    also how it gets the CA to trust. RSA keys in PKCS#8, which Java servers (Kafka) read."""
+    spec: dict[str, Any] = {
+        "secretName": secret_name,
+        "commonName": common_name,
+        "duration": LEAF_DURATION,
+        "renewBefore": LEAF_RENEW_BEFORE,
+        "privateKey": {
+            "algorithm": "RSA",
+            "size": 2048,
+            "encoding": "PKCS8",
+            "rotationPolicy": "Always",
+        },
+        "usages": list(usages),
+        "issuerRef": {"name": CA_ISSUER, "kind": "ClusterIssuer", "group": "cert-manager.io"},
+    }
+    if dns_names:
+        spec["dnsNames"] = list(dns_names)
+    return spec

@@ -19,9 +19,11 @@ class Topic:
         return self.name.replace("_", "-")
 
 
+PREDICTION_LOG_TOPIC = "ml.prediction_log"  # serving responses (the log writer's topics)
+FEATURE_LOG_TOPIC = "ml.feature_log"  # serving requests
 TOPICS: tuple[Topic, ...] = (
-    Topic(name="ml.prediction_log", purpose="prediction logs, for evaluation and retraining"),
-    Topic(name="ml.feature_log", purpose="feature logs, back into the feature store"),
+    Topic(name=PREDICTION_LOG_TOPIC, purpose="prediction logs, for evaluation and retraining"),
+    Topic(name=FEATURE_LOG_TOPIC, purpose="feature logs, back into the feature store"),
     Topic(name="ml.feedback", purpose="user feedback, for incremental model updates"),
 )
 

@@ -21,6 +21,28 @@ OPERATOR_PODS = (("name", "strimzi-cluster-operator"),)
 KAFKA_VERSION = "4.2.0"
 TLS_PORT = 9093
 BOOTSTRAP = f"{CLUSTER}-kafka-bootstrap.{NAMESPACE}.svc:{TLS_PORT}"
+# The TLS listener's certificate comes from the mesh's cert-manager (the internal CA), not
+# Strimzi's own cluster CA, so clients in other namespaces get the CA from their own
+# cert-manager Certificate (its Secret carries ``ca.crt``) instead of a copied Secret.
+LISTENER_SECRET = f"{CLUSTER}-listener-tls"
+
+
+def listener_dns_names() -> tuple[str, ...]:
+    """Names clients reach the listener by: the bootstrap Service and, through the
+    brokers' headless Service, each broker (``<pod>.<cluster>-kafka-brokers.<ns>.svc``,
+    Strimzi's advertised address)."""
+    bootstrap = f"{CLUSTER}-kafka-bootstrap"
+    brokers = f"*.{CLUSTER}-kafka-brokers.{NAMESPACE}.svc"
+    return (
+        bootstrap,
+        f"{bootstrap}.{NAMESPACE}",
+        f"{bootstrap}.{NAMESPACE}.svc",
+        f"{bootstrap}.{NAMESPACE}.svc.cluster.local",
+        brokers,
+        f"{brokers}.cluster.local",
+    )
+
+
 KAFKA_UID = 1001  # the ``kafka`` user of the Strimzi images
 
 

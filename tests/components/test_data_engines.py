@@ -119,8 +119,25 @@ def test_advanced_and_expert_add_flink_and_strimzi_kafka(capture, stack, preview
             "namespace": "kafka",
             "annotations": {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"},
         }
-        listeners = kafka["spec"]["kafka"]["listeners"]
-        assert listeners == [{"name": "tls", "port": 9093, "type": "internal", "tls": True}]
+        (listener,) = kafka["spec"]["kafka"]["listeners"]
+        assert listener["name"] == "tls" and listener["port"] == 9093 and listener["tls"] is True
+        assert listener["type"] == "internal" and "authentication" not in listener
+        # The listener's certificate is cert-manager's, from the internal CA, for the names
+        # clients use: the bootstrap Service and each broker behind the headless Service.
+        custom = listener["configuration"]["brokerCertChainAndKey"]
+        assert custom == {"secretName": "aiplat-kafka-listener-tls", "certificate": "tls.crt",
+                          "key": "tls.key"}  # fmt: skip
+    certificates = of_kind(cap, "Certificate")
+    assert certificates and len(certificates) == len(of_kind(cap, "Kafka"))
+    for certificate in certificates:
+        spec = certificate["spec"]
+        assert certificate["metadata"]["namespace"] == "kafka"
+        assert spec["secretName"] == "aiplat-kafka-listener-tls"
+        assert spec["issuerRef"] == {"name": "aiplat-ca", "kind": "ClusterIssuer",
+                                     "group": "cert-manager.io"}  # fmt: skip
+        assert "aiplat-kafka-kafka-bootstrap.kafka.svc" in spec["dnsNames"]
+        assert "*.aiplat-kafka-kafka-brokers.kafka.svc" in spec["dnsNames"]
+        assert spec["privateKey"]["encoding"] == "PKCS8"
     names = {t["spec"]["topicName"] for t in of_kind(cap, "KafkaTopic")}
     assert names == {"ml.prediction_log", "ml.feature_log", "ml.feedback"}
     assert {t.name for t in TOPICS} == names

@@ -63,6 +63,7 @@ def test_on_a_rest_catalog_the_log_writer_is_given_its_uri():
 def test_with_kafka_the_deployment_env_is_what_serve_logs_reads():
     from components.serving_backends import log_writer_spec
     from components.serving_plan import SERVING_LOG_TOPICS, LogTransport
+    from components.values.kafka_topics import TOPICS
     from tiers import TIERS
     from tiers.model import Environment, Tier
 
@@ -72,10 +73,17 @@ def test_with_kafka_the_deployment_env_is_what_serve_logs_reads():
     command = typer.main.get_command(lake_app).commands["serve-logs"]
     read = {param.envvar: param for param in command.params if param.envvar}
     kafka_env = {k for k in spec.env if k.startswith("KAFKA_")}
-    assert kafka_env == {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPICS", "KAFKA_CA_FILE"}
+    assert kafka_env == {
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "KAFKA_REQUEST_TOPIC",
+        "KAFKA_RESPONSE_TOPIC",
+        "KAFKA_CA_FILE",
+    }
     assert kafka_env <= set(read)
-    # The command's default topics are the ones the request logger writes.
-    assert read["KAFKA_TOPICS"].default.split(",") == list(SERVING_LOG_TOPICS.values())
-    assert spec.env["KAFKA_TOPICS"].split(",") == list(SERVING_LOG_TOPICS.values())
+    # The command's default topics are the ones the writer is given, and both are topics
+    # the platform's Kafka creates (auto-creation is off).
+    for env, kind in (("KAFKA_REQUEST_TOPIC", "requests"), ("KAFKA_RESPONSE_TOPIC", "responses")):
+        assert read[env].default == spec.env[env] == SERVING_LOG_TOPICS[kind]
+    assert set(SERVING_LOG_TOPICS.values()) <= {t.name for t in TOPICS}
     mounts = {v["name"]: v for v, _ in spec.extra_volumes}
-    assert spec.env["KAFKA_CA_FILE"].startswith("/etc/kafka-ca/") and "kafka-ca" in mounts
+    assert spec.env["KAFKA_CA_FILE"] == "/etc/kafka-tls/ca.crt" and "kafka-tls" in mounts

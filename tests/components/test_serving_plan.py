@@ -124,11 +124,11 @@ def test_a_single_variant_needs_no_mesh():
         (True, ServingBackend.TFSERVING, True, None),
         (True, ServingBackend.SELDON, True, LogTransport.KAFKA),
         (True, ServingBackend.SELDON, False, LogTransport.HTTP),
-        (True, ServingBackend.KSERVE, True, LogTransport.HTTP),
+        (True, ServingBackend.KSERVE, True, LogTransport.KAFKA),
         (True, ServingBackend.KSERVE, False, LogTransport.HTTP),
     ],
 )
-def test_request_logs_go_through_kafka_only_where_the_logger_can_write_to_it(
+def test_request_logs_are_kept_in_kafka_wherever_the_tier_runs_it(
     logging, backend, kafka, expected
 ):
     spec = replace(EXPERT, request_logging=logging)

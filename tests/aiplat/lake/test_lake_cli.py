@@ -125,9 +125,9 @@ def test_lake_migrate_reports_nothing_to_do_on_fresh_tables(lake):
                 "--kafka-bootstrap",
                 "b:9093",
                 "--kafka-response-topic",
-                "aiplat.serving.requests",
+                "ml.feature_log",
             ),
-            "error: --kafka-response-topic: is the requests topic too (aiplat.serving.requests); "
+            "error: --kafka-response-topic: is the requests topic too (ml.feature_log); "
             "fix: give responses their own topic\n",
         ),
     ],
