@@ -43,6 +43,7 @@ from tiers.resolve import ResolvedPlatform
 SYSTEM_NAMESPACE = "kubeflow"  # also the lake consumer "pipelines" namespace
 USER_NAMESPACE = "kubeflow-user"
 PIPELINE_RUNNER = "pipeline-runner"  # the lake consumer "pipelines" service account
+PROFILE_CONSUMER = "profile-editor"  # the lake consumer of multi-user runs (kubeflow-user)
 NOTEBOOK_NAME = "automl"
 WORKSPACE_GIB = 50
 DATA_GIB = 100
@@ -72,6 +73,17 @@ class KubeflowArgs:
 def runs_pipelines_in_system_namespace(parts: frozenset[KubeflowPart]) -> bool:
     """Single-user KFP (no Profiles) runs pipeline pods, GPU steps included, in ``kubeflow``."""
     return KubeflowPart.PIPELINES in parts and KubeflowPart.PROFILES not in parts
+
+
+def canary_subjects(parts: frozenset[KubeflowPart]) -> list[dict[str, str]]:
+    """Who runs the reference pipeline's canary steps: the single-user runner and, with
+    profiles, the user profile's ``default-editor`` (multi-user runs execute there)."""
+    subjects = [{"kind": "ServiceAccount", "name": PIPELINE_RUNNER, "namespace": SYSTEM_NAMESPACE}]
+    if KubeflowPart.PROFILES in parts:
+        subjects.append(
+            {"kind": "ServiceAccount", "name": work.PROFILE_EDITOR, "namespace": USER_NAMESPACE}
+        )
+    return subjects
 
 
 def system_pod_security(parts: frozenset[KubeflowPart], mesh: bool) -> PodSecurity:
@@ -187,6 +199,10 @@ class Kubeflow(pulumi.ComponentResource):
         user_labels = {"app.kubernetes.io/part-of": "kubeflow-profile"}
         if KubeflowPart.KATIB in parts:
             user_labels["katib.kubeflow.org/metrics-collector-injection"] = "enabled"
+        # With profiles, kubeflow-user is the owner's Profile: the profile controller adopts
+        # the namespace aiplat creates (hardened) because its owner annotation matches, and
+        # keeps the labels set here. Pipeline runs there call the API (driver, canary).
+        owner = platform.kubeflow_owner if KubeflowPart.PROFILES in parts else None
         self.user = PlatformNamespace(
             f"{name}-user",
             PlatformNamespaceArgs(
@@ -207,6 +223,8 @@ class Kubeflow(pulumi.ComponentResource):
                 ),
                 mesh_injection=platform.stacks.mesh,
                 labels=user_labels,
+                annotations={"owner": owner} if owner else {},
+                allow_api_server=owner is not None and KubeflowPart.PIPELINES in parts,
             ),
             pulumi.ResourceOptions(parent=self),
         )
@@ -289,7 +307,20 @@ class Kubeflow(pulumi.ComponentResource):
     # -- parts ---------------------------------------------------------------------------
 
     def _profiles(self) -> None:
-        self._install(KubeflowPart.PROFILES)
+        installed = self._install(KubeflowPart.PROFILES)
+        owner = self._args.platform.kubeflow_owner
+        if owner is None:  # resolve gives every tier with profiles an owner
+            raise ValueError("Kubeflow profiles need platform.kubeflow_owner")
+        lake = self._args.lake
+        role = lake.role_arns.get(PROFILE_CONSUMER) if lake else None
+        k8s.apiextensions.CustomResource(
+            f"{self._name}-profile-user",
+            api_version="kubeflow.org/v1",
+            kind="Profile",
+            metadata={"name": USER_NAMESPACE, "labels": dict(work.LABELS)},
+            spec=work.profile_spec(owner, role),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*installed, *self.user.ready]),
+        )
 
     def _dashboard(self) -> None:
         self._install(KubeflowPart.DASHBOARD)
@@ -386,9 +417,7 @@ class Kubeflow(pulumi.ComponentResource):
                 "kind": "Role",
                 "name": work.CANARY_ROLE,
             },
-            subjects=[
-                {"kind": "ServiceAccount", "name": PIPELINE_RUNNER, "namespace": SYSTEM_NAMESPACE}
-            ],
+            subjects=canary_subjects(self._args.platform.stacks.kubeflow),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*ready, role]),
         )
 

@@ -231,3 +231,25 @@ def canary_rules(backend: str, endpoint: str) -> list[dict[str, Any]]:
             ),
         ]
     return []
+
+
+PROFILE_IAM_PLUGIN = "AwsIamForServiceAccount"  # the profile controller's plugin kind
+PROFILE_EDITOR = "default-editor"  # the profile's ServiceAccount that pipeline runs use
+
+
+def profile_spec(owner: str, lake_role_arn: Any | None) -> dict[str, Any]:
+    """The ``Profile`` spec of the user profile: its owner (an OIDC user, as Dex names
+    them) and, on AWS, the IAM plugin in ``annotateOnly`` mode, so the profile controller
+    only puts the lake role on ``default-editor`` (the role's trust policy stays
+    Pulumi's). Quota is not set here: the namespace's own ResourceQuota applies."""
+    spec: dict[str, Any] = {
+        "owner": {"kind": "User", "name": owner, "apiGroup": "rbac.authorization.k8s.io"}
+    }
+    if lake_role_arn is not None:
+        spec["plugins"] = [
+            {
+                "kind": PROFILE_IAM_PLUGIN,
+                "spec": {"awsIamRole": lake_role_arn, "annotateOnly": True},
+            }
+        ]
+    return spec

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 import pulumi_aws as aws
@@ -80,6 +80,11 @@ CONSUMERS: dict[str, Consumer] = {
         ),
     ),
 }
+# Multi-user pipeline runs (Kubeflow profiles) execute in the kubeflow-user profile as its
+# default-editor (components/kubeflow.py): the single-user runner's access, its own role.
+CONSUMERS["profile-editor"] = replace(
+    CONSUMERS["pipelines"], namespace="kubeflow-user", service_account="default-editor"
+)
 
 
 def glue_database_name(stack: str, namespace: str) -> str:

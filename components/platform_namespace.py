@@ -109,6 +109,7 @@ class PlatformNamespaceArgs:
     mesh_injection: bool = False
     limits: ContainerDefaults = ContainerDefaults()
     labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not _DNS_LABEL.fullmatch(self.namespace):
@@ -262,9 +263,12 @@ class PlatformNamespace(pulumi.ComponentResource):
         }
         if args.mesh_injection:
             labels[MESH_INJECTION_LABEL] = "enabled"
+        metadata: dict[str, object] = {"name": ns, "labels": labels}
+        if args.annotations:
+            metadata["annotations"] = dict(args.annotations)
         namespace = k8s.core.v1.Namespace(
             f"{name}-ns",
-            metadata={"name": ns, "labels": labels},
+            metadata=metadata,
             opts=pulumi.ResourceOptions(parent=self),
         )
         inside = pulumi.ResourceOptions(parent=self, depends_on=[namespace])

@@ -18,6 +18,7 @@ from tiers.model import (
     EngineSizes,
     Environment,
     KafkaMode,
+    KubeflowPart,
     PlatformStacks,
     ServingBackend,
     Target,
@@ -100,6 +101,8 @@ class ResolvedPlatform:
     # the data engines' sizes, scaled for the environment
     engines: EngineSizes = dataclass_field(default_factory=EngineSizes)
     kafka: KafkaMode = KafkaMode.STRIMZI
+    # the kubeflow-user profile's owner; None where the tier has no Kubeflow profiles
+    kubeflow_owner: str | None = None
 
     @property
     def primary_region(self) -> str:
@@ -174,7 +177,25 @@ def resolve(stack: str, config: StackConfig) -> ResolvedPlatform:
         edge_sites=edge_sites(spec.edge_sites, config),
         engines=_engines(config, spec.stacks, overlay.engine_scale),
         kafka=_kafka_mode(config, spec.stacks),
+        kubeflow_owner=_kubeflow_owner(config, spec.stacks),
     )
+
+
+DEX_EXAMPLE_USER = "user@example.com"  # kubeflow/manifests common/dex: the example user
+
+
+def _kubeflow_owner(config: StackConfig, stacks: PlatformStacks) -> str | None:
+    """Who owns the kubeflow-user profile: the stack's ``kubeflowOwner``, else Dex's
+    example user; None (and the key refused) where the tier has no profiles."""
+    if KubeflowPart.PROFILES not in stacks.kubeflow:
+        if config.kubeflowOwner is not None:
+            raise SpecError(
+                f"{NAMESPACE}:kubeflowOwner",
+                f"tier {config.tier.value} has no Kubeflow profiles",
+                "remove aiplat:kubeflowOwner from the stack file",
+            )
+        return None
+    return config.kubeflowOwner or DEX_EXAMPLE_USER
 
 
 def _engines(config: StackConfig, stacks: PlatformStacks, scale: float) -> EngineSizes:

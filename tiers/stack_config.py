@@ -32,6 +32,7 @@ from tiers.model import (
 
 NAMESPACE = "aiplat"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 NodeCount = Annotated[int, Field(ge=0, strict=False)]
 
@@ -143,6 +144,16 @@ class StackConfig(_Strict):
     def _canary_weight(cls, value: int | None) -> int | None:
         if value is not None and not 0 <= value <= 100:
             raise ValueError("must be a percentage of traffic between 0 and 100")
+        return value
+
+    # Owner (OIDC user email) of the kubeflow-user profile, for tiers with Kubeflow profiles
+    kubeflowOwner: str | None = None
+
+    @field_validator("kubeflowOwner")
+    @classmethod
+    def _kubeflow_owner(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.fullmatch(value):
+            raise ValueError("must be the owner's e-mail, as the OIDC provider (Dex) names users")
         return value
 
     kafka: KafkaMode = KafkaMode.STRIMZI  # where Kafka runs, for tiers that have it

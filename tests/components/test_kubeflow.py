@@ -321,3 +321,48 @@ def test_train_job_patches_only_add_read_only_mounts(capture, stack):
                 for c in pod["containers"]:
                     assert set(c) == {"name", "volumeMounts"}
                     assert all(m["readOnly"] for m in c["volumeMounts"])
+
+
+@pytest.mark.parametrize("stack", ["advanced-dev", "expert-prod"])
+@both_modes
+def test_with_profiles_the_user_namespace_is_the_owners_profile(capture, stack, preview):
+    cap = capture(stack, preview)
+    profiles = [m for m in rendered(cap) if m.kind == "Profile"]
+    assert profiles and {p.name for p in profiles} == {"kubeflow-user"}
+    for profile in profiles:
+        spec = profile.body["spec"]
+        assert spec["owner"] == {
+            "kind": "User",
+            "name": "user@example.com",
+            "apiGroup": "rbac.authorization.k8s.io",
+        }
+        # On AWS the controller only annotates default-editor with the lake role.
+        (iam,) = spec["plugins"]
+        assert iam["kind"] == "AwsIamForServiceAccount" and iam["spec"]["annotateOnly"] is True
+        assert "awsIamRole" in iam["spec"]
+    # The controller adopts the hardened namespace aiplat creates: same owner annotation.
+    users = [m for m in rendered(cap) if m.kind == "Namespace" and m.name == "kubeflow-user"]
+    assert users and all(u.body["metadata"]["annotations"] == {"owner": "user@example.com"}
+                         for u in users)  # fmt: skip
+
+
+@pytest.mark.parametrize("stack", ["poc-dev", "intermediate-onprem"])
+def test_without_profiles_there_is_no_profile_and_no_owner(capture, stack):
+    cap = capture(stack, True)
+    assert not [m for m in rendered(cap) if m.kind == "Profile"]
+    users = [m for m in rendered(cap) if m.kind == "Namespace" and m.name == "kubeflow-user"]
+    assert users and all("annotations" not in u.body["metadata"] for u in users)
+
+
+def test_the_profile_editor_has_the_pipeline_runners_lake_access_under_its_own_role():
+    from components.lakehouse import CONSUMERS
+
+    runner, editor = CONSUMERS["pipelines"], CONSUMERS["profile-editor"]
+    assert (editor.namespace, editor.service_account) == ("kubeflow-user", "default-editor")
+    assert editor.grants == runner.grants and editor.glue_namespaces == runner.glue_namespaces
+
+
+def test_a_profile_without_a_lake_role_has_no_plugin():
+    from components.kubeflow_workloads import profile_spec
+
+    assert "plugins" not in profile_spec("alice@example.com", None)

@@ -30,6 +30,8 @@ def with_backend(backend: str) -> Capture:
 
 
 RUNNER = [{"kind": "ServiceAccount", "name": "pipeline-runner", "namespace": "kubeflow"}]
+# Multi-user runs (every shipped tier with pipelines has profiles) run as the profile's editor.
+EDITOR = [{"kind": "ServiceAccount", "name": "default-editor", "namespace": "kubeflow-user"}]
 
 
 def canary_grants(cap: Capture) -> tuple[list, list]:
@@ -40,7 +42,7 @@ def canary_grants(cap: Capture) -> tuple[list, list]:
     assert len(roles) == len(bindings) >= 1
     for role, binding in zip(roles, bindings, strict=True):
         assert role.namespace == binding.namespace == "seldon"
-        assert binding.body["subjects"] == RUNNER
+        assert binding.body["subjects"] == RUNNER + EDITOR
         assert binding.body["roleRef"] == {
             "apiGroup": "rbac.authorization.k8s.io",
             "kind": "Role",
@@ -114,3 +116,12 @@ def test_with_a_backend_the_steps_refuse_no_role_is_granted():
     cap = with_backend("tfserving")
     assert any(m.name == "aiplat-reference-pipeline" for m in manifests(cap))
     assert grants(cap) == []
+
+
+def test_single_user_pipelines_bind_the_runner_only_and_profiles_add_their_editor():
+    from components.kubeflow import canary_subjects
+    from tiers.model import KubeflowPart
+
+    single = frozenset({KubeflowPart.PIPELINES})
+    assert canary_subjects(single) == RUNNER
+    assert canary_subjects(single | {KubeflowPart.PROFILES}) == RUNNER + EDITOR

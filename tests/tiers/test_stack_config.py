@@ -92,6 +92,16 @@ def error_for(values: dict) -> str:
             {"kafkaBrokers": 3},
             "aiplat:kafkaBrokers: tier intermediate runs no Kafka; fix: remove aiplat:kafkaBrokers",
         ),
+        (
+            {"kubeflowOwner": "alice"},
+            "aiplat:kubeflowOwner: must be the owner's e-mail, as the OIDC provider (Dex) names "
+            "users (got 'alice')",
+        ),
+        (
+            {"kubeflowOwner": "alice@example.com"},
+            "aiplat:kubeflowOwner: tier intermediate has no Kubeflow profiles; "
+            "fix: remove aiplat:kubeflowOwner",
+        ),
     ],
 )
 def test_bad_config_names_the_field_and_the_fix(values, expected):
@@ -150,3 +160,12 @@ def test_kafka_brokers_replace_the_environment_scaled_broker_count():
     assert scaled.kafka_brokers != 5
     assert chosen.kafka_brokers == 5
     assert chosen.kafka_storage_gib == scaled.kafka_storage_gib  # the rest stays the tier's
+
+
+def test_the_user_profile_belongs_to_the_stacks_owner_or_dexs_example_user():
+    advanced = {"tier": "advanced", "environment": "dev"}
+    assert resolve("t", parse_config(advanced)).kubeflow_owner == "user@example.com"
+    chosen = parse_config({**advanced, "kubeflowOwner": "alice@example.com"})
+    assert resolve("t", chosen).kubeflow_owner == "alice@example.com"
+    intermediate = parse_config({"tier": "intermediate", "environment": "dev"})
+    assert resolve("t", intermediate).kubeflow_owner is None
