@@ -46,9 +46,11 @@ class CapturedResource:
     provider: str | None
     inputs: dict[str, Any]
     outputs: dict[str, Any]
+    # properties whose later changes `pulumi up` leaves to whoever else changes them
+    ignore_changes: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        record = {
             "urn": self.urn,
             "type": self.type,
             "name": self.name,
@@ -56,6 +58,9 @@ class CapturedResource:
             "protect": self.protect,
             "inputs": self.inputs,
         }
+        if self.ignore_changes:
+            record["ignoreChanges"] = list(self.ignore_changes)
+        return record
 
 
 class ProgramError(SpecError):
@@ -227,6 +232,7 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
             provider=request.provider or None,
             inputs=_plain(inputs),
             outputs=_plain(state),
+            ignore_changes=tuple(request.ignoreChanges),
         )
         with self._lock:
             self.captured.append(record)
