@@ -50,8 +50,8 @@ def models_root(artifacts_uri: str) -> str:
     """``s3://bucket/`` -> ``s3://bucket/models``."""
     if not artifacts_uri.startswith("s3://") or not artifacts_uri[5:].strip("/"):
         raise ExportError(
-            f"artifacts_uri must be the artifacts bucket as s3://<bucket>/ (got {artifacts_uri!r}); "
-            "pass the lake's artifacts bucket as the run parameter artifacts_uri"
+            "artifacts_uri must be the artifacts bucket as s3://<bucket>/ "
+            f"(got {artifacts_uri!r}); pass the lake's artifacts bucket as the run parameter artifacts_uri"
         )
     return f"{artifacts_uri.rstrip('/')}/{MODELS_PREFIX}"
 
