@@ -211,41 +211,31 @@ class Serving(pulumi.ComponentResource):
     def _with_model_fetch(self, model: ServerSpec) -> ServerSpec:
         """MLServer pods fetch the model first; KServe's storage initializer fills
         ``/mnt/models`` itself (its own volume there); TF Serving is left as it is."""
-        if self.source is None or self.backend is ServingBackend.TFSERVING:
-            return (
-                replace(model, extra_volumes=()) if self.backend is ServingBackend.KSERVE else model
-            )
-        labels = {**model.labels, FETCH_LABEL[0]: FETCH_LABEL[1]}
-        if self.backend is ServingBackend.KSERVE:
-            return replace(model, extra_volumes=(), labels=labels)
+        if self.backend is ServingBackend.TFSERVING:
+            return model
+        kserve = self.backend is ServingBackend.KSERVE
+        if kserve:
+            model = replace(model, extra_volumes=())
+        if self.source is None:
+            return model
+        model = replace(model, labels={**model.labels, FETCH_LABEL[0]: FETCH_LABEL[1]})
+        if kserve:
+            return model
         fetch, volumes = fetch_parts(self.source)
-        return replace(model, init_containers=(fetch,), volumes=volumes, labels=labels)
+        return replace(model, init_containers=(fetch,), volumes=volumes)
 
-    def _model_allows(self, args: ServingArgs) -> list[NetworkAllow]:
-        """The model pods (``fetch-model``, KServe's initializer) reach the object store."""
+    def _model_allows(self) -> list[NetworkAllow]:
+        """The model pods (``fetch-model``, KServe's initializer) reach the object store:
+        the lake's S3 port on-prem, HTTPS to AWS."""
         source: ModelSource | None = self.source
         if source is None or self.backend is ServingBackend.TFSERVING:
             return []
-        pods = (FETCH_LABEL,)
         if source.endpoint is not None:
-            return [
-                NetworkAllow(
-                    name="models-from-lake",
-                    direction=Direction.EGRESS,
-                    namespaces=("lake",),
-                    ports=(seaweedfs.S3_PORT,),
-                    pods=pods,
-                )
-            ]
-        return [
-            NetworkAllow(
-                name="models-from-s3",
-                direction=Direction.EGRESS,
-                cidr="0.0.0.0/0",
-                ports=(443,),
-                pods=pods,
-            )
-        ]
+            peer: dict[str, Any] = {"namespaces": ("lake",), "ports": (seaweedfs.S3_PORT,)}
+            name = "models-from-lake"
+        else:
+            peer, name = {"cidr": "0.0.0.0/0", "ports": (443,)}, "models-from-s3"
+        return [NetworkAllow(name=name, direction=Direction.EGRESS, pods=(FETCH_LABEL,), **peer)]
 
     # ---- namespaces and operators -------------------------------------------------------
 
@@ -268,7 +258,7 @@ class Serving(pulumi.ComponentResource):
                     ports=(ISTIOD_PORT,),
                 ),
             ]
-        allows += self._model_allows(args)
+        allows += self._model_allows()
         model_annotations: dict[str, Any] = {}
         if self.source is not None and args.lake is not None:
             model_annotations |= args.lake.service_account_annotations(MODEL_SA)
