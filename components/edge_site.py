@@ -54,6 +54,8 @@ REPLICAS = 2
 SYNC_SCHEDULE = "*/15 * * * *"
 # MLServer (Apache-2.0) serves sklearn/xgboost/lightgbm/MLflow models over the V2 protocol
 SERVER_IMAGE = image("docker.io/seldonio/mlserver", "1.7.1")
+# The AWS CLI (pinned) copies models from the artifacts bucket here and in Serving's model
+# pods (components/serving_model.py), with the environment :func:`aws_cli_env` gives.
 SYNC_IMAGE = image("docker.io/amazon/aws-cli", "2.27.50")
 SERVER_RESOURCES = Resources(
     cpu_request="500m", memory_request="1Gi", cpu_limit="2", memory_limit="4Gi"
@@ -124,19 +126,30 @@ def server_pod(site: ResolvedEdgeSite) -> dict[str, Any]:
     )
 
 
+def aws_cli_env(
+    credentials_dir: str | None, region: str | None, endpoint: str | None = None
+) -> dict[str, str]:
+    """The AWS CLI's environment on a read-only root filesystem: credentials from the
+    ``credentials`` file of a mounted Secret (or, with ``None``, the pod's IRSA role), the
+    object store's region and, for an S3-compatible store, its endpoint."""
+    env = (
+        {"AWS_SHARED_CREDENTIALS_FILE": f"{credentials_dir}/credentials"} if credentials_dir else {}
+    )
+    env |= {"AWS_CONFIG_FILE": "/tmp/aws-config", "HOME": "/tmp"}
+    if region:
+        env["AWS_DEFAULT_REGION"] = region
+    if endpoint:
+        env["AWS_ENDPOINT_URL"] = endpoint
+    return env
+
+
 def sync_pod(artifacts_uri: pulumi.Input[str], region: str | None) -> dict[str, Any]:
     """The model-sync job's pod: ``aws s3 sync`` of ``<artifacts>/models/`` into the
     models volume, credentials from the mounted Secret file."""
     models, models_mount = _models_volume(read_only=False)
     tmp, tmp_mount = scratch_volume("tmp", "/tmp")
     creds, creds_mount = secret_volume("credentials", CREDENTIALS_SECRET, CREDENTIALS_DIR)
-    env = {
-        "AWS_SHARED_CREDENTIALS_FILE": f"{CREDENTIALS_DIR}/credentials",
-        "AWS_CONFIG_FILE": "/tmp/aws-config",
-        "HOME": "/tmp",
-    }
-    if region:
-        env["AWS_DEFAULT_REGION"] = region
+    env = aws_cli_env(CREDENTIALS_DIR, region)
     source = pulumi.Output.concat(artifacts_uri, "models/")
     sync = container(
         name=SYNC,

@@ -1,5 +1,5 @@
 """Lakehouse: the S3 + KMS + Glue storage of the platform's Iceberg lake, and one IRSA
-role per lake consumer (Spark, pipelines, Feast, the serving log writer)."""
+role per lake consumer (Spark, pipelines, Feast, the serving log writer, the model servers)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tiers.model import Metastore
 WAREHOUSE = "warehouse"  # Iceberg tables (data and metadata files)
 LANDING = "landing"  # raw drops before ingestion
 ARTIFACTS = "artifacts"  # pipeline and model artifacts
+MODELS_PREFIX = "models/"  # published models (pipelines/model_export.py), read by serving
 DATA_BUCKETS: tuple[str, ...] = (WAREHOUSE, LANDING, ARTIFACTS)
 ACCESS_LOGS = "access-logs"
 
@@ -53,7 +54,12 @@ CONSUMERS: dict[str, Consumer] = {
     "pipelines": Consumer(
         namespace="kubeflow",
         service_account="pipeline-runner",
-        grants=((ARTIFACTS, "pipelines/", "readwrite"), (WAREHOUSE, "", "read")),
+        # pipelines/: KFP's artifacts; models/: the models the reference pipeline publishes
+        grants=(
+            (ARTIFACTS, "pipelines/", "readwrite"),
+            (ARTIFACTS, MODELS_PREFIX, "readwrite"),
+            (WAREHOUSE, "", "read"),
+        ),
         glue_namespaces=NAMESPACES,
     ),
     "feast": Consumer(
@@ -78,6 +84,12 @@ CONSUMERS: dict[str, Consumer] = {
             (WAREHOUSE, "ml/feature_log/", "write"),
             (WAREHOUSE, "ml/feedback/", "write"),
         ),
+    ),
+    # Serving's model pods fetch the published model before MLServer starts (read only).
+    "model-server": Consumer(
+        namespace="seldon",
+        service_account="model-server",
+        grants=((ARTIFACTS, MODELS_PREFIX, "read"),),
     ),
 }
 # Multi-user pipeline runs (Kubeflow profiles) execute in the kubeflow-user profile as its

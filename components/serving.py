@@ -8,6 +8,10 @@
   inference pool with an ``nvidia.com/gpu`` limit.
 - Canary (``canary_weight`` percent, ``aiplat:canaryWeight``), A/B and shadow traffic: Seldon
   predictors' ``traffic``/``shadow``; for KServe and TF Serving, Istio VirtualServices.
+- The model: the reference pipeline publishes ``model.joblib`` under the lake's
+  ``<artifacts>/models/<endpoint>/``; MLServer pods copy it into ``/mnt/models`` first (init
+  container ``fetch-model``), KServe's storage initializer from ``storageUri``
+  (:mod:`components.serving_model`).
 - Request logging: a log writer (SA ``serving-log-writer``, IRSA to the lake) that writes
   ``ml.feature_log`` and ``ml.prediction_log``, fed through Kafka or over HTTP.
 
@@ -48,11 +52,18 @@ from components.serving_backends import (
     seldon_objects,
     tf_serving_objects,
 )
+from components.serving_model import (
+    FETCH_LABEL,
+    ModelSource,
+    fetch_parts,
+    kserve_service_account_annotations,
+    model_source,
+    models_volume,
+)
 from components.serving_objects import (
     MLSERVER_LIVE,
     MLSERVER_PORT,
     MLSERVER_READY,
-    MODEL_MOUNT,
     REFERENCE_MODEL,
     K8sObject,
     Scheduling,
@@ -144,6 +155,7 @@ class Serving(pulumi.ComponentResource):
         )
         gpus = 1 if self.backend is not None and args.gpu is not None else 0
         low, high = replicas(spec, args.environment)
+        self.source = model_source(args.lake, REFERENCE_MODEL)
         self.namespace = self._namespace(args, groups, high, gpus)
         scheduling = (
             Scheduling(
@@ -165,13 +177,9 @@ class Serving(pulumi.ComponentResource):
             max_replicas=high,
             env=mlserver_env(REFERENCE_MODEL),
             scheduling=scheduling,
-            extra_volumes=(
-                (
-                    {"name": "models", "emptyDir": {"sizeLimit": "10Gi"}},
-                    {"name": "models", "mountPath": MODEL_MOUNT},
-                ),
-            ),
+            extra_volumes=(models_volume(),),
         )
+        model = self._with_model_fetch(model)
         operator = self._operator(args)
         deps = [*self.namespace.ready, *([operator] if operator else [])]
         objects: list[K8sObject] = []
@@ -180,7 +188,8 @@ class Serving(pulumi.ComponentResource):
         elif self.backend is ServingBackend.SELDON:
             objects += seldon_objects(groups, model, self.transport)
         elif self.backend is ServingBackend.KSERVE:
-            objects += kserve_objects(groups, model, self.transport)
+            storage = self.source.uri if self.source else None
+            objects += kserve_objects(groups, model, self.transport, storage)
         else:
             objects += tf_serving_objects(groups, model, gpus > 0)
         if self.transport is not None:
@@ -197,6 +206,35 @@ class Serving(pulumi.ComponentResource):
                 "logTransport": self.transport.value if self.transport else None,
             }
         )
+
+    def _with_model_fetch(self, model: ServerSpec) -> ServerSpec:
+        """MLServer pods fetch the model first; KServe's storage initializer fills
+        ``/mnt/models`` itself (its own volume there); TF Serving is left as it is."""
+        if self.backend is ServingBackend.TFSERVING:
+            return model
+        kserve = self.backend is ServingBackend.KSERVE
+        if kserve:
+            model = replace(model, extra_volumes=())
+        if self.source is None:
+            return model
+        model = replace(model, labels={**model.labels, FETCH_LABEL[0]: FETCH_LABEL[1]})
+        if kserve:
+            return model
+        fetch, volumes = fetch_parts(self.source)
+        return replace(model, init_containers=(fetch,), volumes=volumes)
+
+    def _model_allows(self) -> list[NetworkAllow]:
+        """The model pods (``fetch-model``, KServe's initializer) reach the object store:
+        the lake's S3 port on-prem, HTTPS to AWS."""
+        source: ModelSource | None = self.source
+        if source is None or self.backend is ServingBackend.TFSERVING:
+            return []
+        if source.endpoint is not None:
+            peer: dict[str, Any] = {"namespaces": ("lake",), "ports": (seaweedfs.S3_PORT,)}
+            name = "models-from-lake"
+        else:
+            peer, name = {"cidr": "0.0.0.0/0", "ports": (443,)}, "models-from-s3"
+        return [NetworkAllow(name=name, direction=Direction.EGRESS, pods=(FETCH_LABEL,), **peer)]
 
     # ---- namespaces and operators -------------------------------------------------------
 
@@ -219,7 +257,13 @@ class Serving(pulumi.ComponentResource):
                     ports=(ISTIOD_PORT,),
                 ),
             ]
-        accounts = [ServiceAccountSpec(name=MODEL_SA)]
+        allows += self._model_allows()
+        model_annotations: dict[str, Any] = {}
+        if self.source is not None and args.lake is not None:
+            model_annotations |= args.lake.service_account_annotations(MODEL_SA)
+        if self.backend is ServingBackend.KSERVE:
+            model_annotations |= kserve_service_account_annotations(self.source)
+        accounts = [ServiceAccountSpec(name=MODEL_SA, annotations=model_annotations)]
         if self.transport is not None:
             lake = args.lake
             accounts.append(

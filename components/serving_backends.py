@@ -68,9 +68,13 @@ def seldon_objects(
 
 
 def kserve_objects(
-    groups: dict[str, tuple[Variant, ...]], model: ServerSpec, transport: LogTransport | None
+    groups: dict[str, tuple[Variant, ...]],
+    model: ServerSpec,
+    transport: LogTransport | None,
+    storage_uri: Any = None,
 ) -> list[K8sObject]:
-    """An InferenceService (and its PDB) per variant; a split per group."""
+    """An InferenceService (and its PDB) per variant, loading the model at ``storage_uri``
+    (KServe's storage initializer); a split per group."""
     url = LOG_WRITER_URL if transport is not None else None
     objects: list[K8sObject] = []
     for group, variants in groups.items():
@@ -78,9 +82,9 @@ def kserve_objects(
         mirror = None
         for variant in variants:
             isvc = f"{group}-{variant.name}"
-            labels = {"aiplat.io/serving-group": group}
+            labels = {**model.labels, "aiplat.io/serving-group": group}
             variant_model = replace(model, name=isvc, labels=labels)
-            objects.append(inference_service(isvc, NAMESPACE, variant_model, url))
+            objects.append(inference_service(isvc, NAMESPACE, variant_model, url, storage_uri))
             # RawDeployment: the predictor's Service is <name>-predictor, and KServe
             # renders no PodDisruptionBudget, so aiplat does.
             objects.append(_pdb(f"{isvc}-predictor", {"serving.kserve.io/inferenceservice": isvc}))

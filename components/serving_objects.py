@@ -212,8 +212,8 @@ def simple_server_objects(spec: ServerSpec) -> list[K8sObject]:
 
 
 def mlserver_env(model_name: str) -> dict[str, str]:
-    """MLServer settings for one model loaded from ``MODEL_MOUNT`` (placed there by the
-    pipeline that trained it)."""
+    """MLServer settings for one model loaded from ``MODEL_MOUNT`` (copied there before
+    MLServer starts, see components/serving_model.py)."""
     return {
         "MLSERVER_MODEL_NAME": model_name,
         "MLSERVER_MODEL_IMPLEMENTATION": "mlserver_sklearn.SKLearnModel",
@@ -259,6 +259,7 @@ def seldon_deployment(
         pod = server_pod_spec(model, container_name="model")
         pod["affinity"] = anti_affinity({"seldon-deployment-id": name})
         graph: dict[str, Any] = {"name": "model", "type": "MODEL"}
+        labels = {"metadata": {"labels": dict(model.labels)}} if model.labels else {}
         if logger:
             graph["logger"] = dict(logger)
         predictor: dict[str, Any] = {
@@ -267,6 +268,7 @@ def seldon_deployment(
             "componentSpecs": [
                 {
                     "spec": pod,
+                    **labels,
                     "hpaSpec": {
                         "minReplicas": model.min_replicas,
                         "maxReplicas": model.max_replicas,
@@ -310,10 +312,10 @@ def seldon_deployment(
 
 
 def inference_service(
-    name: str, namespace: str, model: ServerSpec, logger_url: str | None = None
+    name: str, namespace: str, model: ServerSpec, logger_url: str | None = None, storage: Any = None
 ) -> K8sObject:
-    """An InferenceService in RawDeployment mode (plain Deployment + HPA, no Knative),
-    running the model on MLServer; its pod is hardened like every other."""
+    """An InferenceService in RawDeployment mode (plain Deployment + HPA, no Knative), running
+    the model at ``storage`` (KServe's storage initializer) on MLServer; hardened pod."""
     pod = server_pod_spec(model, container_name="kserve-container")
     (main,) = pod.pop("containers")
     main.pop("name")
@@ -332,7 +334,7 @@ def inference_service(
             "modelFormat": {"name": "sklearn"},
             "protocolVersion": "v2",
             "runtime": "kserve-mlserver",
-            "storageUri": f"pvc://{REFERENCE_MODEL}-store/",
+            "storageUri": storage or f"pvc://{REFERENCE_MODEL}-store/",
         },
     }
     if model.labels:

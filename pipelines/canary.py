@@ -3,11 +3,13 @@
 Pure functions turn the live serving object into the patch each step sends:
 
 - ``seldon``: the SeldonDeployment named after the endpoint gets two live predictors,
-  ``main`` (stable) and ``canary``, with ``traffic`` weights; promotion makes the canary the
-  sole live predictor (under the stable's name, at 100%); rollback removes the canary.
+  ``main`` (stable) and ``canary``, with ``traffic`` weights; the canary's pods fetch the
+  new model (``MODEL_URI`` of their ``fetch-model`` init container,
+  components/serving_model.py); promotion makes the canary, with its model, the sole live
+  predictor (under the stable's name, at 100%); rollback removes the canary.
 - ``kserve`` (RawDeployment, where ``canaryTrafficPercent`` does nothing): the canary
-  InferenceService ``<endpoint>-canary`` gets the new model and the Istio VirtualService
-  ``<endpoint>`` that fronts the variants shifts its route weights; promotion gives the
+  InferenceService ``<endpoint>-canary`` gets the new model (``storageUri``) and the Istio
+  VirtualService ``<endpoint>`` that fronts the variants shifts its route weights; promotion gives the
   stable InferenceService the canary's model and all the traffic; rollback sends all the
   traffic back to the stable.
 - ``tfserving`` and ``simple``: refused with one line (see :data:`UNSUPPORTED`).
@@ -44,6 +46,8 @@ UNSUPPORTED = {
 }
 BACKENDS = (*SPLIT_BACKENDS, *UNSUPPORTED)
 ACTIONS = ("deploy", "promote", "rollback")
+FETCH = "fetch-model"  # the init container that copies a model into the pod
+MODEL_URI_ENV = "MODEL_URI"  # (components/serving_model.py)
 
 
 class CanaryError(ValueError):
@@ -66,11 +70,14 @@ def check_backend(backend: str) -> str:
     return backend
 
 
-def model_location(model_uri: str) -> str:
-    """The directory holding the pipeline's model artifact (what storage URIs point at)."""
-    if "/" not in model_uri.rstrip("/"):
-        raise CanaryError(f"model URI {model_uri!r} has no directory")
-    return model_uri.rstrip("/").rsplit("/", 1)[0]
+def check_model_uri(model_uri: str) -> str:
+    """The published model a variant loads (s3://<artifacts>/models/<endpoint>/<run>/...)."""
+    if not model_uri.startswith("s3://") or model_uri.endswith("/"):
+        raise CanaryError(
+            f"model URI must be a published model file s3://<bucket>/<key> (got {model_uri!r}); "
+            "the export step's published_uri is one"
+        )
+    return model_uri
 
 
 def kserve_service(endpoint: str, variant: str) -> str:
@@ -120,10 +127,40 @@ def _seldon_patch(sdep: dict[str, Any], predictors: list[dict[str, Any]]) -> dic
     return _versioned(sdep, {"predictors": predictors})
 
 
-def seldon_deploy(sdep: dict[str, Any], canary_percent: int, model_dir: str) -> dict[str, Any]:
+def set_model(sdep: dict[str, Any], predictor: dict[str, Any], model_uri: str) -> None:
+    """Every pod of ``predictor`` fetches ``model_uri`` (its ``fetch-model`` init container)."""
+    fetches = [
+        init
+        for component in predictor.get("componentSpecs", [])
+        for init in component.get("spec", {}).get("initContainers", [])
+        if init.get("name") == FETCH
+    ]
+    if not fetches:
+        name = sdep.get("metadata", {}).get("name", "?")
+        raise CanaryError(
+            f"SeldonDeployment {name} predictor {predictor['name']} has no {FETCH} init "
+            "container to load a model; Serving renders it when the stack has a lake"
+        )
+    for init in fetches:
+        env = [e for e in init.get("env", []) if e.get("name") != MODEL_URI_ENV]
+        init["env"] = [*env, {"name": MODEL_URI_ENV, "value": model_uri}]
+
+
+def model_of(predictor: dict[str, Any]) -> str | None:
+    """The model a predictor's pods fetch (None: no fetch-model init container)."""
+    for component in predictor.get("componentSpecs", []):
+        for init in component.get("spec", {}).get("initContainers", []):
+            for var in init.get("env", []) if init.get("name") == FETCH else []:
+                if var.get("name") == MODEL_URI_ENV:
+                    return var.get("value")
+    return None
+
+
+def seldon_deploy(sdep: dict[str, Any], canary_percent: int, model_uri: str) -> dict[str, Any]:
     """Stable at ``100 - canary_percent``, the canary (added as a copy of the stable if
-    absent) at ``canary_percent`` running the model in ``model_dir``."""
+    absent) at ``canary_percent`` running the model at ``model_uri``."""
     percent = check_percent(canary_percent)
+    check_model_uri(model_uri)
     predictors = _predictors(sdep)
     if not any(p["name"] == CANARY for p in predictors):
         at = next(i for i, p in enumerate(predictors) if p["name"] == STABLE)
@@ -133,7 +170,7 @@ def seldon_deploy(sdep: dict[str, Any], canary_percent: int, model_dir: str) -> 
             predictor["traffic"] = 100 - percent
         elif predictor["name"] == CANARY:
             predictor["traffic"] = percent
-            predictor["graph"] = {**predictor.get("graph", {}), "modelUri": model_dir}
+            set_model(sdep, predictor, model_uri)
     return _seldon_patch(sdep, predictors)
 
 
@@ -231,7 +268,7 @@ def run(action: str, backend: str, namespace: str, endpoint: str, api: Any, **kw
     if backend == "seldon":
         sdep = get(SELDON, endpoint)
         if action == "deploy":
-            body = seldon_deploy(sdep, kw["canary_percent"], model_location(kw["model_uri"]))
+            body = seldon_deploy(sdep, kw["canary_percent"], kw["model_uri"])
         else:
             body = seldon_promote(sdep) if action == "promote" else seldon_rollback(sdep)
         patch(SELDON, endpoint, body)
@@ -241,7 +278,7 @@ def run(action: str, backend: str, namespace: str, endpoint: str, api: Any, **kw
     percent = check_percent(kw["canary_percent"]) if action == "deploy" else 0
     routes = split_routes(vs, endpoint, percent)  # checked before any change
     if action == "deploy":
-        uri = model_location(kw["model_uri"])
+        uri = check_model_uri(kw["model_uri"])
         patch(INFERENCE_SERVICE, canary, storage_patch(get(INFERENCE_SERVICE, canary), uri))
     elif action == "promote":
         uri = storage_uri(get(INFERENCE_SERVICE, canary))

@@ -1,5 +1,7 @@
-"""The reference pipeline: lake features -> GPU training -> evaluation -> 10% canary ->
-promote or roll back on the evaluation metric.
+"""The reference pipeline: lake features -> GPU training -> evaluation and export (the
+model as scikit-learn ``model.joblib``, published under ``<artifacts>/models/``) -> 10%
+canary on the published model -> promote (the model becomes ``current``) or roll back on
+the evaluation metric.
 
 The pipeline is built from :class:`PipelineSettings` (where training runs, how much canary
 traffic, the promotion bar), so the platform compiles it for its own training pool
@@ -26,6 +28,7 @@ FEATURE_TABLE = "features.customer_features"  # aiplat/lake/tables.py CUSTOMER_F
 GPU_RESOURCE = "nvidia.com/gpu"
 CANARY_TASK = "deploy-canary"
 TRAIN_TASK = "train-model"
+EXPORT_TASK = "export-model"
 CATALOG_TYPES = ("rest", "glue", "sql", "hive")
 
 
@@ -124,6 +127,7 @@ def build(settings: PipelineSettings):
         catalog_type: str = settings.catalog_type,
         catalog_uri: str = settings.catalog_uri,
         warehouse: str = "",
+        artifacts_uri: str = "",
         feature_table: str = FEATURE_TABLE,
         learning_rate: float = 0.01,
         epochs: int = 20,
@@ -164,8 +168,15 @@ def build(settings: PipelineSettings):
             model=train.outputs["model"],
             label_threshold=label_threshold,
         ).set_display_name("evaluate-model")
+        export = steps.export_model(
+            weights=train.outputs["weights"],
+            artifacts_uri=artifacts_uri,
+            endpoint=endpoint,
+            run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+        ).set_display_name(EXPORT_TASK)
+        published = export.outputs["published_uri"]
         canary = steps.deploy_canary(
-            model=train.outputs["model"],
+            model_uri=published,
             backend=settings.serving_backend,
             endpoint=endpoint,
             namespace=serving_namespace,
@@ -173,9 +184,13 @@ def build(settings: PipelineSettings):
         ).set_display_name(CANARY_TASK)
         canary.after(evaluation)
         with dsl.If(evaluation.outputs["Output"] >= min_auc, name="auc-meets-bar"):
-            steps.promote_canary(
+            promote = steps.promote_canary(
                 backend=settings.serving_backend, endpoint=endpoint, namespace=serving_namespace
-            ).after(canary).set_display_name("promote")
+            ).after(canary)
+            promote.set_display_name("promote")
+            steps.mark_current(
+                model_uri=published, artifacts_uri=artifacts_uri, endpoint=endpoint
+            ).after(promote).set_display_name("mark-current")
         with dsl.Else(name="auc-below-bar"):
             steps.rollback_canary(
                 backend=settings.serving_backend, endpoint=endpoint, namespace=serving_namespace

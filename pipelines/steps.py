@@ -2,16 +2,17 @@
 
 Each function runs in its own container: everything it needs is imported inside it, and the
 packages it installs are pinned. The canary steps are container components that run
-:mod:`pipelines.canary`. Base images are pinned tags (K8S-08).
+:mod:`pipelines.canary`, the export and mark-current steps run :mod:`pipelines.model_export`.
+Base images are pinned tags (K8S-08).
 """
 
 # No "from __future__ import annotations": kfp reads the annotations as types.
 from pathlib import Path
 
 from kfp import dsl
-from kfp.dsl import Dataset, Input, Metrics, Model, Output
+from kfp.dsl import Artifact, Dataset, Input, Metrics, Model, Output, OutputPath
 
-from pipelines import canary
+from pipelines import canary, model_export
 
 # Pinned images: a slim Python for data and control steps, the PyTorch CUDA runtime (as the
 # Kubeflow Trainer torch runtime uses) for training.
@@ -20,6 +21,16 @@ TORCH_IMAGE = "pytorch/pytorch:2.7.1-cuda12.6-cudnn9-runtime"
 LAKE_PACKAGES = ["pyiceberg[pyarrow,pandas,glue,s3fs]==0.11.1"]
 TABLE_PACKAGES = ["pandas==2.2.3", "pyarrow==21.0.0"]
 KUBE_PACKAGES = ["kubernetes==33.1.0"]
+# The versions MLServer 1.6.1's image has (its poetry.lock): a joblib pickle loads only with
+# the scikit-learn and numpy it was written with.
+EXPORT_PACKAGES = [
+    "scikit-learn==1.5.0",
+    "numpy==1.26.4",
+    "scipy==1.13.1",
+    "joblib==1.4.2",
+    "threadpoolctl==3.5.0",
+    "boto3==1.44.8",
+]
 FEATURE_COLUMNS = ["tenure_days", "orders_30d", "total_spend_90d", "avg_order_value"]
 
 
@@ -48,14 +59,19 @@ def train_model(
     learning_rate: float,
     epochs: int,
     model: Output[Model],
+    weights: Output[Artifact],
 ):
-    """Train a small churn classifier (an MLP) on the GPU; the label is churn_score >= threshold."""
+    """Train a small churn classifier (an MLP) on the GPU; the label is churn_score >= threshold.
+    ``model`` is the PyTorch checkpoint (with the training standardisation); ``weights`` the
+    same network as numpy arrays (``w1, b1, w2, b2, mean, std``) for the export step."""
+    import numpy as np
     import pandas as pd
     import torch
 
     frame = pd.read_parquet(features.path).dropna(subset=[*feature_columns, "churn_score"])
     x = torch.tensor(frame[feature_columns].astype("float32").values)
-    x = (x - x.mean(0)) / x.std(0).clamp_min(1e-6)
+    mean, std = x.mean(0), x.std(0).clamp_min(1e-6)
+    x = (x - mean) / std
     y = torch.tensor((frame["churn_score"] >= label_threshold).astype("float32").values)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     net = torch.nn.Sequential(
@@ -69,16 +85,33 @@ def train_model(
         loss = loss_fn(net(x).squeeze(1), y)
         loss.backward()
         optimiser.step()
-    torch.save({"state": net.state_dict(), "columns": feature_columns}, model.path)
+    net = net.cpu()
+    torch.save(
+        {"state": net.state_dict(), "columns": feature_columns, "mean": mean, "std": std},
+        model.path,
+    )
     model.metadata["framework"] = "pytorch"
     model.metadata["device"] = device
+    first, last = net[0], net[2]
+    arrays = {
+        "w1": first.weight,
+        "b1": first.bias,
+        "w2": last.weight,
+        "b2": last.bias,
+        "mean": mean,
+        "std": std,
+    }
+    with open(weights.path, "wb") as out:
+        np.savez(out, **{k: v.detach().numpy() for k, v in arrays.items()})
+    weights.metadata["columns"] = feature_columns
 
 
 @dsl.component(base_image=TORCH_IMAGE, packages_to_install=TABLE_PACKAGES)
 def evaluate_model(
     features: Input[Dataset], model: Input[Model], label_threshold: float, metrics: Output[Metrics]
 ) -> float:
-    """ROC AUC of the model on the snapshot (rank statistic, no extra packages)."""
+    """ROC AUC of the model on the snapshot (rank statistic, no extra packages), with the
+    inputs standardised as in training (the mean and std saved with the model)."""
     import pandas as pd
     import torch
 
@@ -86,7 +119,7 @@ def evaluate_model(
     columns = saved["columns"]
     frame = pd.read_parquet(features.path).dropna(subset=[*columns, "churn_score"])
     x = torch.tensor(frame[columns].astype("float32").values)
-    x = (x - x.mean(0)) / x.std(0).clamp_min(1e-6)
+    x = (x - saved["mean"]) / saved["std"]
     net = torch.nn.Sequential(
         torch.nn.Linear(len(columns), 32), torch.nn.ReLU(), torch.nn.Linear(32, 1)
     )
@@ -120,13 +153,76 @@ CANARY_COMMAND = [
 ]
 
 
+# The export and mark-current steps run pipelines/model_export.py the same way, with the
+# scikit-learn, numpy and joblib of MLServer's image.
+EXPORT_SOURCE = Path(model_export.__file__).read_text()
+EXPORT_COMMAND = [
+    "sh",
+    "-ec",
+    "python3 -m pip install --quiet --disable-pip-version-check "
+    + " ".join(EXPORT_PACKAGES)
+    + '\nexec python3 -c "$0" "$@"',
+    EXPORT_SOURCE,
+]
+
+
 @dsl.container_component
-def deploy_canary(
-    model: Input[Model], backend: str, endpoint: str, namespace: str, canary_percent: int
+def export_model(
+    weights: Input[Artifact],
+    artifacts_uri: str,
+    endpoint: str,
+    run_id: str,
+    model: Output[Model],
+    published_uri: OutputPath(str),
 ):
-    """Roll the new model out to the serving endpoint as a canary taking ``canary_percent``
-    of the traffic (a Seldon predictor, or a KServe variant behind the Istio split); the
-    stable keeps the rest."""
+    """The trained network as ``Pipeline(StandardScaler, MLPClassifier)`` in ``model.joblib``
+    (what MLServer's sklearn runtime loads), published to
+    ``<artifacts_uri>/models/<endpoint>/<run_id>/model.joblib``."""
+    return dsl.ContainerSpec(
+        image=PYTHON_IMAGE,
+        command=EXPORT_COMMAND,
+        args=[
+            "export",
+            "--artifacts-uri",
+            artifacts_uri,
+            "--endpoint",
+            endpoint,
+            "--run-id",
+            run_id,
+            "--weights",
+            weights.path,
+            "--out",
+            model.path,
+            "--uri-out",
+            published_uri,
+        ],
+    )
+
+
+@dsl.container_component
+def mark_current(model_uri: str, artifacts_uri: str, endpoint: str):
+    """The promoted model becomes ``<artifacts_uri>/models/<endpoint>/current/model.joblib``:
+    what the stable variant loads when Serving re-renders it, and what edge sites sync."""
+    return dsl.ContainerSpec(
+        image=PYTHON_IMAGE,
+        command=EXPORT_COMMAND,
+        args=[
+            "mark-current",
+            "--artifacts-uri",
+            artifacts_uri,
+            "--endpoint",
+            endpoint,
+            "--model-uri",
+            model_uri,
+        ],
+    )
+
+
+@dsl.container_component
+def deploy_canary(model_uri: str, backend: str, endpoint: str, namespace: str, canary_percent: int):
+    """Roll the published model (``model_uri``) out to the serving endpoint as a canary
+    taking ``canary_percent`` of the traffic (a Seldon predictor, or a KServe variant behind
+    the Istio split); the stable keeps the rest."""
     return dsl.ContainerSpec(
         image=PYTHON_IMAGE,
         command=CANARY_COMMAND,
@@ -141,7 +237,7 @@ def deploy_canary(
             "--percent",
             canary_percent,
             "--model-uri",
-            model.uri,
+            model_uri,
         ],
     )
 

@@ -182,3 +182,33 @@ def test_the_preview_tree_shows_the_lake_under_the_platform(capsys):
 
 def docs_list(value) -> list:
     return value if isinstance(value, list) else [value]
+
+
+def _policy_statements(cap, consumer: str) -> list[dict]:
+    (policy,) = [
+        p for p in children(cap, "aws:iam/rolePolicy:RolePolicy") if p.name.endswith(f"-{consumer}")
+    ]
+    return json.loads(policy.inputs["policy"])["Statement"]
+
+
+def test_the_model_servers_can_only_read_the_published_models(capture):
+    cap = capture("intermediate-dev", False)
+    (artifacts,) = [b for b in children(cap, BUCKET) if b.name.endswith("-artifacts")]
+    arn = artifacts.outputs["arn"]
+    statements = _policy_statements(cap, "model-server")
+    actions = {a for s in statements for a in docs_list(s["Action"])}
+    assert "s3:PutObject" not in actions and "s3:DeleteObject" not in actions
+    (read,) = [s for s in statements if "s3:GetObject" in s["Action"]]
+    assert read["Resource"] == [f"{arn}/models/*"]
+    (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket"]
+    assert listing["Resource"] == arn
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["models/*"]}}
+
+
+def test_the_pipeline_runner_publishes_models_beside_its_artifacts(capture):
+    cap = capture("intermediate-dev", False)
+    (artifacts,) = [b for b in children(cap, BUCKET) if b.name.endswith("-artifacts")]
+    arn = artifacts.outputs["arn"]
+    statements = _policy_statements(cap, "pipelines")
+    (write,) = [s for s in statements if "s3:PutObject" in s["Action"]]
+    assert set(write["Resource"]) == {f"{arn}/pipelines/*", f"{arn}/models/*"}

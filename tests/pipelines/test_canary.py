@@ -1,6 +1,7 @@
 """The canary steps' patches, as tables, on the objects Serving renders: a Seldon canary is a
-second predictor with traffic weights (and the patched SeldonDeployment still validates
-against the pinned CRD schema); a KServe canary is the Istio split in front of the variants;
+second predictor with traffic weights whose pods fetch the new model (and the patched
+SeldonDeployment still validates against the pinned CRD schema); promotion carries the
+canary's model to the stable, rollback keeps the stable's; a KServe canary is the Istio split in front of the variants;
 weights outside 0-100 and backends without a split are refused with one line; every call a
 step makes is one its RBAC allows."""
 
@@ -9,13 +10,16 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from aiplat.manifests import Manifest, crd_dir, has_crd_schema, validate_custom
+from components import serving_model
 from components.kubeflow_workloads import canary_rules
 from components.serving_backends import MODEL_RESOURCES, MODEL_SA, NAMESPACE, kserve_objects
+from components.serving_model import ModelSource, fetch_parts
 from components.serving_objects import (
     MLSERVER_LIVE,
     MLSERVER_PORT,
@@ -32,8 +36,8 @@ from pipelines import canary, steps
 from pipelines.canary import CanaryError
 from tiers.model import ServingEngine, ServingSpec
 
-MODEL_URI = "s3://pipelines/v2/artifacts/aiplat-reference/run-1/train-model/model"
-MODEL_DIR = "s3://pipelines/v2/artifacts/aiplat-reference/run-1/train-model"
+MODEL_URI = "s3://aiplat-artifacts/models/reference-model/run-1/model.joblib"
+CURRENT = "s3://aiplat-artifacts/models/reference-model/current/model.joblib"
 MAIN = Variant(name="main", weight=100)
 SPLIT = (Variant(name="main", weight=90), Variant(name="canary", weight=10))
 SHADOW = Variant(name="shadow", weight=0, shadow=True)
@@ -52,8 +56,9 @@ def merge(target: Any, patch: Any) -> Any:
     return out
 
 
-def server() -> ServerSpec:
-    return ServerSpec(
+def server(fetch: bool = True) -> ServerSpec:
+    """The reference model's server as Serving renders it (fetching the current model)."""
+    spec = ServerSpec(
         name=REFERENCE_MODEL,
         namespace=NAMESPACE,
         image_ref=mlserver_image(),
@@ -66,11 +71,15 @@ def server() -> ServerSpec:
         max_replicas=8,
         env=mlserver_env(REFERENCE_MODEL),
     )
+    if not fetch:
+        return spec
+    init, volumes = fetch_parts(ModelSource(uri=CURRENT, region="us-east-1"))
+    return replace(spec, init_containers=(init,), volumes=volumes)
 
 
-def live_seldon(*variants: Variant) -> dict[str, Any]:
+def live_seldon(*variants: Variant, fetch: bool = True) -> dict[str, Any]:
     """The SeldonDeployment Serving renders, as the API server returns it."""
-    obj = seldon_deployment(REFERENCE_MODEL, NAMESPACE, variants, server())
+    obj = seldon_deployment(REFERENCE_MODEL, NAMESPACE, variants, server(fetch))
     return {
         "apiVersion": obj.api_version,
         "kind": obj.kind,
@@ -103,7 +112,7 @@ def seldon_errors(sdep: dict[str, Any]) -> list[str]:
 
 
 def _deploy(percent: int):
-    return lambda sdep: canary.seldon_deploy(sdep, percent, MODEL_DIR)
+    return lambda sdep: canary.seldon_deploy(sdep, percent, MODEL_URI)
 
 
 @pytest.mark.parametrize(
@@ -138,20 +147,40 @@ def test_a_seldon_canary_is_a_weighted_second_predictor(rendered, step, expected
     assert seldon_errors(patched) == []
 
 
-def test_the_seldon_canary_runs_the_new_model_under_its_own_variant_label():
-    patched = merge(live_seldon(MAIN), canary.seldon_deploy(live_seldon(MAIN), 10, MODEL_DIR))
+def test_the_seldon_canary_fetches_the_new_model_under_its_own_variant_label():
+    patched = merge(live_seldon(MAIN), canary.seldon_deploy(live_seldon(MAIN), 10, MODEL_URI))
     main, new = patched["spec"]["predictors"]
-    assert new["graph"]["modelUri"] == MODEL_DIR and "modelUri" not in main["graph"]
+    assert (canary.model_of(main), canary.model_of(new)) == (CURRENT, MODEL_URI)
     assert new["labels"]["aiplat.io/variant"] == "canary"
-    assert new["componentSpecs"] == main["componentSpecs"]
+    assert "modelUri" not in new["graph"]
+    swapped = copy.deepcopy(new["componentSpecs"])
+    canary.set_model(patched, {"name": "canary", "componentSpecs": swapped}, CURRENT)
+    assert swapped == main["componentSpecs"], "only the model differs"
 
 
 def test_promotion_makes_the_canarys_model_the_sole_live_predictor():
-    deployed = merge(live_seldon(*SPLIT), canary.seldon_deploy(live_seldon(*SPLIT), 10, MODEL_DIR))
+    deployed = merge(live_seldon(*SPLIT), canary.seldon_deploy(live_seldon(*SPLIT), 10, MODEL_URI))
     (promoted,) = merge(deployed, canary.seldon_promote(deployed))["spec"]["predictors"]
     assert promoted["name"] == "main" and promoted["traffic"] == 100
-    assert promoted["graph"]["modelUri"] == MODEL_DIR
+    assert canary.model_of(promoted) == MODEL_URI
     assert promoted["labels"]["aiplat.io/variant"] == "main"
+
+
+def test_rollback_keeps_the_stables_model():
+    deployed = merge(live_seldon(*SPLIT), canary.seldon_deploy(live_seldon(*SPLIT), 10, MODEL_URI))
+    (main,) = merge(deployed, canary.seldon_rollback(deployed))["spec"]["predictors"]
+    assert canary.model_of(main) == CURRENT
+
+
+def test_the_canary_names_the_init_container_and_variable_serving_renders():
+    assert (canary.FETCH, canary.MODEL_URI_ENV) == (
+        serving_model.FETCH,
+        serving_model.MODEL_URI_ENV,
+    )
+    (component,) = live_seldon(MAIN)["spec"]["predictors"][0]["componentSpecs"]
+    assert canary.model_of({"componentSpecs": [component]}) == serving_model.model_uri_of(
+        component["spec"]["initContainers"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -162,9 +191,14 @@ def test_promotion_makes_the_canarys_model_the_sole_live_predictor():
             "SeldonDeployment reference-model has no 'canary' predictor to promote",
         ),
         (
-            lambda s: canary.seldon_deploy({**s, "spec": {"predictors": []}}, 10, MODEL_DIR),
+            lambda s: canary.seldon_deploy({**s, "spec": {"predictors": []}}, 10, MODEL_URI),
             "SeldonDeployment reference-model has no 'main' predictor; "
             "the canary steps act on the one aiplat's Serving renders",
+        ),
+        (
+            lambda s: canary.seldon_deploy(s, 10, "s3://aiplat-artifacts/models/"),
+            "model URI must be a published model file s3://<bucket>/<key> "
+            "(got 's3://aiplat-artifacts/models/'); the export step's published_uri is one",
         ),
     ],
 )
@@ -172,6 +206,15 @@ def test_a_seldon_deployment_without_the_predictors_is_refused(step, message):
     with pytest.raises(CanaryError) as error:
         step(live_seldon(MAIN))
     assert str(error.value) == message
+
+
+def test_a_seldon_deployment_whose_pods_fetch_no_model_is_refused():
+    with pytest.raises(CanaryError) as error:
+        canary.seldon_deploy(live_seldon(MAIN, fetch=False), 10, MODEL_URI)
+    assert str(error.value) == (
+        "SeldonDeployment reference-model predictor canary has no fetch-model init container "
+        "to load a model; Serving renders it when the stack has a lake"
+    )
 
 
 # ---- KServe: the Istio split ------------------------------------------------------------
@@ -233,7 +276,7 @@ def test_a_split_without_a_canary_route_is_refused():
 @pytest.mark.parametrize(
     "step",
     [
-        pytest.param(lambda p: canary.seldon_deploy(live_seldon(*SPLIT), p, MODEL_DIR), id="sdep"),
+        pytest.param(lambda p: canary.seldon_deploy(live_seldon(*SPLIT), p, MODEL_URI), id="sdep"),
         pytest.param(lambda p: canary.split_routes(live_split(), REFERENCE_MODEL, p), id="split"),
     ],
 )
@@ -348,7 +391,7 @@ def test_the_seldon_steps_get_and_patch_only_the_seldon_deployment(action):
 @pytest.mark.parametrize(
     ("action", "weights_after", "main_model", "canary_model"),
     [
-        ("deploy", (85, 15), "s3://models/main", MODEL_DIR),
+        ("deploy", (85, 15), "s3://models/main", MODEL_URI),
         ("promote", (100, 0), "s3://models/canary", "s3://models/canary"),
         ("rollback", (100, 0), "s3://models/main", "s3://models/canary"),
     ],

@@ -1,6 +1,7 @@
 """The reference pipeline compiles, and its IR (parsed, not grepped) trains on the GPU pool,
-deploys a 10% canary after evaluation on the stack's serving backend (pipelines/canary.py)
-and promotes or rolls back on the AUC."""
+exports and publishes the model (pipelines/model_export.py), deploys a 10% canary of the
+published model after evaluation on the stack's serving backend (pipelines/canary.py) and
+promotes (marking the model current) or rolls back on the AUC."""
 
 from __future__ import annotations
 
@@ -41,11 +42,13 @@ def test_the_pipeline_has_the_five_steps_in_order(ir):
         "read-features",
         "train-model",
         "evaluate-model",
+        "export-model",
         "deploy-canary",
         "condition-branches-1",
     }
     assert "read-features" in tasks["train-model"]["dependentTasks"]
-    assert set(tasks["deploy-canary"]["dependentTasks"]) >= {"evaluate-model", "train-model"}
+    assert "train-model" in tasks["export-model"]["dependentTasks"]
+    assert set(tasks["deploy-canary"]["dependentTasks"]) >= {"evaluate-model", "export-model"}
     assert set(tasks["condition-branches-1"]["dependentTasks"]) >= {"deploy-canary"}
 
 
@@ -88,13 +91,21 @@ def test_the_canary_steps_run_the_canary_module_on_the_stacks_serving_backend(ir
     container = executor(spec, "deploy-canary")
     assert container["command"][-1] == steps.CANARY_SOURCE
     assert container["args"][:3] == ["deploy", "--backend", "{{$.inputs.parameters['backend']}}"]
-    assert "{{$.inputs.artifacts['model'].uri}}" in container["args"]
+    assert "{{$.inputs.parameters['model_uri']}}" in container["args"]
     canary = spec["root"]["dag"]["tasks"]["deploy-canary"]["inputs"]["parameters"]
     assert canary["backend"] == {"runtimeValue": {"constant": "seldon"}}
+    assert canary["model_uri"] == {
+        "taskOutputParameter": {
+            "outputParameterKey": "published_uri",
+            "producerTask": "export-model",
+        }
+    }
     branches = spec["components"]["comp-condition-branches-1"]["dag"]["tasks"]
     for branch in branches.values():
         for task in spec["components"][branch["componentRef"]["name"]]["dag"]["tasks"].values():
             name = task["taskInfo"]["name"]
+            if name == "mark-current":
+                continue
             assert task["inputs"]["parameters"]["backend"] == {
                 "runtimeValue": {"constant": "seldon"}
             }
@@ -118,7 +129,31 @@ def test_promotion_or_rollback_follows_the_evaluation_metric(ir):
         for branch in branches.values()
         for task in spec["components"][branch["componentRef"]["name"]]["dag"]["tasks"].values()
     }
-    assert inner == {"promote", "rollback"}
+    assert inner == {"promote", "mark-current", "rollback"}
+
+
+def test_the_published_model_is_exported_per_run_and_marked_current_after_promotion(ir):
+    spec, _ = ir
+    params = spec["root"]["inputDefinitions"]["parameters"]
+    assert params["artifacts_uri"]["defaultValue"] == ""  # a run parameter, like warehouse
+    export = spec["root"]["dag"]["tasks"]["export-model"]["inputs"]
+    assert export["artifacts"]["weights"]["taskOutputArtifact"]["producerTask"] == "train-model"
+    assert export["parameters"]["run_id"] == {
+        "runtimeValue": {"constant": "{{$.pipeline_job_uuid}}"}
+    }
+    container = executor(spec, "export-model")
+    assert container["command"][-1] == steps.EXPORT_SOURCE
+    assert container["args"][0] == "export"
+    (meets,) = [
+        b
+        for b in spec["components"]["comp-condition-branches-1"]["dag"]["tasks"].values()
+        if "!" not in b["triggerPolicy"]["condition"]
+    ]
+    tasks = spec["components"][meets["componentRef"]["name"]]["dag"]["tasks"]
+    assert tasks["mark-current"]["dependentTasks"] == ["promote-canary"]
+    assert tasks["mark-current"]["inputs"]["parameters"]["model_uri"] == {
+        "componentInputParameter": "pipelinechannel--export-model-published_uri"
+    }
 
 
 def test_every_step_runs_a_pinned_image(ir):

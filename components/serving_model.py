@@ -1,0 +1,121 @@
+"""How Serving's model pods get their model: pure functions (no Pulumi resources).
+
+The reference pipeline publishes ``model.joblib`` under ``<artifacts>/models/<endpoint>/``
+(:mod:`pipelines.model_export`). Before MLServer starts, an init container ``fetch-model``
+(the pinned AWS CLI of :mod:`components.edge_site`) copies the object at ``$MODEL_URI`` into
+the pod's ``/mnt/models`` volume; the canary steps change that variable per variant
+(:mod:`pipelines.canary`). A stable variant starts from the endpoint's ``current`` model.
+KServe's InferenceServices use KServe's own storage initializer with ``storageUri`` instead.
+
+Credentials: the pods' service account ``model-server`` with the lake consumer
+``model-server``'s IRSA role on AWS (read only on ``models/``); on-prem, a Secret
+``model-server-credentials`` (key ``credentials``, an AWS shared-credentials file) that the
+operator creates, mounted as a file, and the object store's endpoint.
+
+No model yet: the init container fails with one line (``kubectl logs <pod> -c fetch-model``)
+and Kubernetes retries it with back-off; the pod stays in ``Init`` and takes no traffic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components.edge_site import SYNC_IMAGE, SYNC_RESOURCES, aws_cli_env
+from components.hardening import container, scratch_volume, secret_volume
+from components.lake_access import LakeAccess
+from components.serving_objects import MODEL_MOUNT
+from pipelines.model_export import MODEL_FILE, current_uri
+
+FETCH = "fetch-model"
+MODEL_URI_ENV = "MODEL_URI"
+FETCH_LABEL = ("aiplat.io/model-fetch", "s3")  # the pods that reach the object store
+CREDENTIALS_SECRET = "model-server-credentials"  # on-prem, created by the operator
+CREDENTIALS_DIR = "/var/run/secrets/model-server"
+# Istio's iptables leave traffic of its proxy's UID alone: an init container runs before
+# the sidecar is up, so with the mesh only this UID reaches the object store.
+FETCH_UID = 1337
+FETCH_SCRIPT = (
+    f'if ! aws s3 cp --only-show-errors "${MODEL_URI_ENV}" {MODEL_MOUNT}/{MODEL_FILE} '
+    "2>/tmp/fetch.err; then "
+    f'echo "fetch-model: no model at ${MODEL_URI_ENV} ($(tail -n 1 /tmp/fetch.err)); '
+    'publish and promote one with the reference pipeline" >&2; exit 1; fi'
+)
+MODELS_VOLUME = "models"
+KSERVE_S3_REGION = "serving.kserve.io/s3-region"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelSource:
+    """Where the stable variant's model comes from and how the pods authenticate."""
+
+    uri: pulumi.Input[str]  # s3://<artifacts>/models/<endpoint>/current/model.joblib
+    region: str | None = None  # AWS: the lake's region (credentials from IRSA)
+    endpoint: str | None = None  # on-prem: the S3-compatible store (credentials: Secret)
+
+
+def model_source(lake: LakeAccess | None, model: str) -> ModelSource | None:
+    """The lake's ``current`` model of ``model``; None without a lake (nothing to fetch)."""
+    if lake is None:
+        return None
+    uri = pulumi.Output.from_input(lake.artifacts_uri).apply(lambda a: current_uri(a, model))
+    if lake.s3_endpoint:
+        return ModelSource(uri=uri, endpoint=lake.s3_endpoint)
+    return ModelSource(uri=uri, region=lake.region)
+
+
+def models_volume() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The pod's model directory (filled by ``fetch-model`` or KServe's initializer)."""
+    return (
+        {"name": MODELS_VOLUME, "emptyDir": {"sizeLimit": "10Gi"}},
+        {"name": MODELS_VOLUME, "mountPath": MODEL_MOUNT},
+    )
+
+
+def fetch_parts(
+    source: ModelSource,
+) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+    """(the ``fetch-model`` init container, the volumes only it mounts)."""
+    _, models_mount = models_volume()
+    tmp, tmp_mount = scratch_volume("fetch-tmp", "/tmp", size="64Mi")
+    volumes: list[dict[str, Any]] = [tmp]
+    mounts = [models_mount, tmp_mount]
+    on_prem = source.endpoint is not None
+    if on_prem:
+        creds, creds_mount = secret_volume("model-credentials", CREDENTIALS_SECRET, CREDENTIALS_DIR)
+        volumes.append(creds)
+        mounts.append(creds_mount)
+    env: dict[str, Any] = aws_cli_env(
+        CREDENTIALS_DIR if on_prem else None, source.region, source.endpoint
+    )
+    env[MODEL_URI_ENV] = source.uri
+    fetch = container(
+        name=FETCH,
+        image_ref=SYNC_IMAGE,
+        resources=SYNC_RESOURCES,
+        command=("/bin/sh", "-c"),
+        args=(FETCH_SCRIPT,),
+        env=env,
+        mounts=tuple(mounts),
+    )
+    fetch["securityContext"] = {**fetch["securityContext"], "runAsUser": FETCH_UID}
+    return fetch, tuple(volumes)
+
+
+def model_uri_of(init_containers: list[dict[str, Any]]) -> str | None:
+    """The ``MODEL_URI`` a pod's ``fetch-model`` init container copies (None: no fetch)."""
+    for init in init_containers:
+        if init.get("name") == FETCH:
+            for var in init.get("env", []):
+                if var.get("name") == MODEL_URI_ENV:
+                    return var.get("value")
+    return None
+
+
+def kserve_service_account_annotations(source: ModelSource | None) -> dict[str, str]:
+    """KServe's storage initializer reads the S3 region from the service account."""
+    if source is None or source.region is None:
+        return {}
+    return {KSERVE_S3_REGION: source.region}
