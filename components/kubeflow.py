@@ -14,7 +14,7 @@ the Trainer's pinned Helm chart; what aiplat renders itself comes from
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -385,11 +385,19 @@ class Kubeflow(pulumi.ComponentResource):
             else {}
         )
         settings = settings_for(self._args.platform, **catalog)
-        body = work.pipeline_configmap(SYSTEM_NAMESPACE, compile_ir(settings), asdict(settings))
+
+        def registered(uris: list[str]) -> dict[str, str]:
+            """The IR with the lake's locations as the run parameters' defaults."""
+            located = replace(settings, warehouse=uris[0], artifacts_uri=uris[1])
+            ir = compile_ir(located)
+            return work.pipeline_configmap(SYSTEM_NAMESPACE, ir, asdict(located))["data"]
+
+        uris = [lake.warehouse_uri, lake.artifacts_uri] if lake else ["", ""]
+        body = work.pipeline_configmap(SYSTEM_NAMESPACE, "", asdict(settings))
         k8s.core.v1.ConfigMap(
             f"{self._name}-pipeline-reference",
             metadata=body["metadata"],
-            data=body["data"],
+            data=pulumi.Output.all(*uris).apply(registered),
             opts=self._in_system(*installed),
         )
         # The canary steps patch the serving endpoint: a Role in the serving namespace with

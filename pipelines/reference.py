@@ -53,6 +53,9 @@ class PipelineSettings:
     serving_backend: str = ServingBackend.SELDON.value
     catalog_type: str = "rest"  # pyiceberg catalog type: rest (on-prem Polaris) or glue (AWS)
     catalog_uri: str = ""
+    # the lake's warehouse and artifacts locations (s3://.../): the run parameters' defaults
+    warehouse: str = ""
+    artifacts_uri: str = ""
 
     def __post_init__(self) -> None:
         if self.serving_backend not in BACKENDS:
@@ -126,8 +129,8 @@ def build(settings: PipelineSettings):
     def reference(
         catalog_type: str = settings.catalog_type,
         catalog_uri: str = settings.catalog_uri,
-        warehouse: str = "",
-        artifacts_uri: str = "",
+        warehouse: str = settings.warehouse,
+        artifacts_uri: str = settings.artifacts_uri,
         feature_table: str = FEATURE_TABLE,
         learning_rate: float = 0.01,
         epochs: int = 20,
