@@ -31,6 +31,7 @@ from components.serving_plan import (
     LogTransport,
     replicas,
 )
+from components.values.aiplat_image import IMAGE as AIPLAT_IMAGE
 from tiers.model import Environment, ServingSpec
 
 NAMESPACE = "seldon"
@@ -42,7 +43,7 @@ LOG_WRITER_PORT = 8080
 # it receives Seldon/KServe request-logger CloudEvents over HTTP and appends rows to the
 # lake's Iceberg tables. The image is aiplat's own, built from this repository (no Docker
 # engine here, so it is not published by this project yet; see docs/architecture.md).
-LOG_WRITER_IMAGE = ("ghcr.io/aiplat/aiplat", "0.1.0")
+LOG_WRITER_IMAGE = AIPLAT_IMAGE  # components/values/aiplat_image.py
 LOG_WRITER_URL = f"http://{LOG_WRITER}.{NAMESPACE}.svc:{LOG_WRITER_PORT}/"
 KAFKA_CA_SECRET = "serving-kafka-ca"  # the Kafka cluster CA certificate, copied here
 ISTIOD_PORT = 15012
