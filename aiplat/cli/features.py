@@ -53,7 +53,9 @@ def import_feast() -> Any:
         raise SpecError(
             "feast",
             "Feast is not installed",
-            "pip install 'aiplat[features]' (the features extra; aiplat's image has it)",
+            "run it on aiplat's image, or pip install the features extra's pins "
+            "(pyproject.toml) beside aiplat installed with --no-deps, as the Dockerfile does "
+            "(Feast 0.66 and the Pulumi SDKs need different dill)",
         ) from None
     return feast
 

@@ -87,9 +87,8 @@ def test_without_feast_the_error_names_the_features_extra(cli, tmp_path, monkeyp
     monkeypatch.setitem(sys.modules, "feast", None)  # import feast raises ImportError
     code, out, err = cli("features", command, "--repo", str(write_repo(tmp_path)))
     assert (code, out) == (1, "")
-    assert err.startswith(
-        "error: feast: Feast is not installed; fix: pip install 'aiplat[features]'"
-    )
+    assert err.startswith("error: feast: Feast is not installed; fix: run it on aiplat's image")
+    assert "the features extra's pins (pyproject.toml)" in err
     assert err.count("\n") == 1 and "Traceback" not in err
 
 

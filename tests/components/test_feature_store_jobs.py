@@ -11,7 +11,7 @@ import hashlib
 import pytest
 
 from aiplat.harness import Capture, CapturedResource
-from aiplat.manifests import Manifest, manifests
+from aiplat.manifests import Manifest, manifests, validate
 from components.hardening import NON_ROOT_UID
 from components.values import aiplat_image, feast, feast_jobs, valkey
 from tiers.model import Environment
@@ -73,6 +73,16 @@ def test_apply_and_materialize_run_aiplat_on_its_own_image_as_the_feast_account(
         assert init["image"] == main["image"] == IMAGE
         assert init["command"] == ["python", "-c", feast_jobs.RENDER_SCRIPT]
         assert main["command"] == ["aiplat", "features", step, "--repo", "/feast/repo"]
+
+
+@every_stack
+@both_modes
+def test_k8s_01_the_job_and_cron_job_validate(capture, stack, preview):
+    cap = capture(stack, preview)
+    found = [*of_kind(cap, "Job"), *of_kind(cap, "CronJob")]
+    assert len(found) == 2
+    for manifest in found:
+        assert validate(manifest, "1.35") == [], manifest.kind
 
 
 @every_stack
