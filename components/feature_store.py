@@ -10,6 +10,10 @@
   ``feature_store.yaml`` in an environment variable and cannot take the online store's
   password from a file (K8S-09): an init container renders the config into a memory-backed
   ``emptyDir`` from the ConfigMap and the mounted password Secret.
+- The registry filled and the online store fed, on aiplat's own image
+  (:mod:`components.values.feast_jobs`): a ``feast apply`` Job named after the repository's
+  hash (a changed repository is a new Job) and a materialisation CronJob on a schedule per
+  environment, both ``aiplat features ...`` as the ``feast`` service account.
 - The online store, by the spec's ``online_store``: Amazon ElastiCache for Valkey on AWS
   (encrypted at rest with a customer key and in transit, AUTH token, private subnets, a
   security group open to the VPC only, Multi-AZ in prod), or in-cluster Valkey (BSD-3-Clause;
@@ -43,7 +47,17 @@ from components.serving import register
 from components.serving_backends import ISTIOD_PORT
 from components.serving_objects import ServerSpec, simple_server_objects
 from components.serving_plan import pod_security
-from components.values import feast, polaris, seaweedfs, valkey
+from components.values import feast, feast_jobs, polaris, seaweedfs, valkey
+from components.values.aiplat_image import IMAGE as AIPLAT_IMAGE
+from components.values.feast_jobs import (
+    LAKE_S3_SECRET,
+    PASSWORD_DIR,
+    RENDER_SCRIPT,
+    REPO_CONFIGMAP,
+    REPO_DIR,
+    TEMPLATE_DIR,
+    VALKEY_CA_DIR,
+)
 from tiers import pins
 from tiers.managed import cache_plan
 from tiers.model import Environment, OnlineStore, Target
@@ -54,25 +68,9 @@ if TYPE_CHECKING:
 NAMESPACE = "feast"
 SERVICE_ACCOUNT = "feast"  # the lake consumer "feast"
 SERVER = "feast-feature-server"
-REPO_CONFIGMAP = "feast-repo"
 FEATURE_SERVER_IMAGE = ("docker.io/feastdev/feature-server", pins.FEAST_FEATURE_SERVER.version)
-REPO_DIR = "/feast/repo"
-TEMPLATE_DIR = "/etc/feast-repo"
-PASSWORD_DIR = "/etc/feast-online-store"
-VALKEY_CA_DIR = "/etc/valkey-tls"
-LAKE_S3_SECRET = "feast-lake-s3"  # on-prem: AWS shared-credentials file for the object store
 CLIENT_NAMESPACES = ("seldon", "kubeflow")  # models and pipelines read online features
 ELASTICACHE_ENGINE_VERSION = "8.1"
-# The init container: feature_store.yaml with the password placeholder filled in from the
-# mounted Secret file, written to the memory-backed repo directory with features.py.
-RENDER_SCRIPT = (
-    "import pathlib, shutil; "
-    f"t = pathlib.Path('{TEMPLATE_DIR}/feature_store.yaml').read_text(); "
-    f"p = pathlib.Path('{PASSWORD_DIR}/password').read_text().strip(); "
-    f"pathlib.Path('{REPO_DIR}/feature_store.yaml').write_text("
-    f"t.replace('{feast.PASSWORD_PLACEHOLDER}', p)); "
-    f"shutil.copy('{TEMPLATE_DIR}/features.py', '{REPO_DIR}/features.py')"
-)
 
 
 def online_store_for(store: OnlineStore, target: Target) -> OnlineStore:
@@ -174,6 +172,14 @@ class FeatureStore(pulumi.ComponentResource):
             self.objects.append(
                 register(name, obj, pulumi.ResourceOptions(parent=self, depends_on=deps))
             )
+        repo_pod = feast_jobs.RepoPod(
+            image_ref=image(*AIPLAT_IMAGE),
+            service_account=SERVICE_ACCOUNT,
+            valkey_ca=ca_file is not None,
+            s3_endpoint=lake.s3_endpoint,
+            region=lake.region,
+        )
+        self.apply_job, self.materialize = self._repo_jobs(args, repo_pod, config_hash, deps)
         self.register_outputs(
             {
                 "namespace": NAMESPACE,
@@ -183,8 +189,39 @@ class FeatureStore(pulumi.ComponentResource):
             }
         )
 
+    def _repo_jobs(
+        self,
+        args: FeatureStoreArgs,
+        pod: feast_jobs.RepoPod,
+        config_hash: pulumi.Output[str],
+        deps: list[pulumi.Resource],
+    ) -> tuple[k8s.batch.v1.Job, k8s.batch.v1.CronJob]:
+        """``feast apply`` once per repository (named by its hash), then materialisation."""
+        name = config_hash.apply(lambda digest: f"{feast_jobs.APPLY}-{digest[:10]}")
+        job = feast_jobs.apply_job(pod, NAMESPACE, name)
+        wait = f"{feast_jobs.APPLY_DEADLINE_SECONDS // 60}m"  # Pulumi awaits Jobs (10m default)
+        apply = k8s.batch.v1.Job(
+            f"{self._name}-apply",
+            metadata=job["metadata"],
+            spec=job["spec"],
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=deps,
+                custom_timeouts=pulumi.CustomTimeouts(create=wait, update=wait),
+            ),
+        )
+        cron = feast_jobs.materialize_cron_job(pod, NAMESPACE, args.environment)
+        materialize = k8s.batch.v1.CronJob(
+            f"{self._name}-materialize",
+            metadata=cron["metadata"],
+            spec=cron["spec"],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*deps, apply]),
+        )
+        return apply, materialize
+
     def _namespace(self, args: FeatureStoreArgs) -> PlatformNamespace:
         server_pods = (("app.kubernetes.io/name", SERVER),)
+        job_pods = tuple(feast_jobs.PODS.items())
         allows = [
             NetworkAllow(
                 name="from-feature-clients",
@@ -203,37 +240,10 @@ class FeatureStore(pulumi.ComponentResource):
                     ports=(ISTIOD_PORT,),
                 )
             )
-        if args.lake.catalog is CatalogKind.REST:
-            allows.append(
-                NetworkAllow(
-                    name="to-lake",
-                    direction=Direction.EGRESS,
-                    namespaces=("lake",),
-                    ports=(seaweedfs.S3_PORT, polaris.PORT),
-                    pods=server_pods,
-                )
-            )
-        else:
-            # The registry on S3, Glue and STS (IRSA): AWS endpoints over HTTPS.
-            allows.append(
-                NetworkAllow(
-                    name="to-aws-apis",
-                    direction=Direction.EGRESS,
-                    cidr="0.0.0.0/0",
-                    ports=(443,),
-                    pods=server_pods,
-                )
-            )
-        if args.online_store is OnlineStore.ELASTICACHE and args.network is not None:
-            allows.append(
-                NetworkAllow(
-                    name="to-elasticache",
-                    direction=Direction.EGRESS,
-                    cidr=args.network.vpc_cidr,
-                    ports=(6379,),
-                    pods=server_pods,
-                )
-            )
+        # The server reads the registry; the Jobs also run Spark over the lake's tables and
+        # write the online store. Existing policy names stay (their URNs); the Jobs' get "jobs-".
+        for prefix, pods in (("", server_pods), ("jobs-", job_pods)):
+            allows += self._lake_and_store_allows(args, prefix, pods)
         return PlatformNamespace(
             f"{self._name}-ns",
             PlatformNamespaceArgs(
@@ -251,6 +261,23 @@ class FeatureStore(pulumi.ComponentResource):
             ),
             pulumi.ResourceOptions(parent=self),
         )
+
+    def _lake_and_store_allows(
+        self, args: FeatureStoreArgs, prefix: str, pods: tuple[tuple[str, str], ...]
+    ) -> list[NetworkAllow]:
+        peers: list[tuple[str, dict[str, Any], tuple[int, ...]]] = []
+        if args.lake.catalog is CatalogKind.REST:
+            peers.append(("to-lake", {"namespaces": ("lake",)}, (seaweedfs.S3_PORT, polaris.PORT)))
+        else:  # the registry and tables on S3, Glue and STS (IRSA): AWS endpoints over HTTPS
+            peers.append(("to-aws-apis", {"cidr": "0.0.0.0/0"}, (443,)))
+        if args.online_store is OnlineStore.ELASTICACHE and args.network is not None:
+            peers.append(("to-elasticache", {"cidr": args.network.vpc_cidr}, (6379,)))
+        return [
+            NetworkAllow(
+                name=f"{prefix}{name}", direction=Direction.EGRESS, ports=ports, pods=pods, **peer
+            )
+            for name, peer, ports in peers
+        ]
 
     def _server(self, args: FeatureStoreArgs, valkey_ca: bool) -> ServerSpec:
         repo = ({"name": "repo", "emptyDir": {"medium": "Memory", "sizeLimit": "16Mi"}},)

@@ -32,6 +32,7 @@ from components.serving_plan import (
     replicas,
 )
 from components.values import cert_manager
+from components.values.aiplat_image import IMAGE as AIPLAT_IMAGE
 from tiers.model import Environment, ServingSpec
 
 NAMESPACE = "seldon"
@@ -43,7 +44,7 @@ LOG_WRITER_PORT = 8080
 # it receives Seldon/KServe request-logger CloudEvents over HTTP and appends rows to the
 # lake's Iceberg tables. The image is aiplat's own, built from this repository (no Docker
 # engine here, so it is not published by this project yet; see docs/architecture.md).
-LOG_WRITER_IMAGE = ("ghcr.io/aiplat/aiplat", "0.1.0")
+LOG_WRITER_IMAGE = AIPLAT_IMAGE  # components/values/aiplat_image.py
 LOG_WRITER_URL = f"http://{LOG_WRITER}.{NAMESPACE}.svc:{LOG_WRITER_PORT}/"
 # The log writer's own cert-manager certificate: its Secret carries the internal CA
 # (``ca.crt``) that signed Kafka's listener, which is what the writer needs to trust.

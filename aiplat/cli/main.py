@@ -7,7 +7,19 @@ import sys
 
 import typer
 
-from aiplat.cli import check, diff, lake, pipeline, preflight, preview, render, stacks, tco, tiers
+from aiplat.cli import (
+    check,
+    diff,
+    features,
+    lake,
+    pipeline,
+    preflight,
+    preview,
+    render,
+    stacks,
+    tco,
+    tiers,
+)
 
 app = typer.Typer(
     name="aiplat",
@@ -26,6 +38,7 @@ app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(diff.app, name="diff")
 app.add_typer(render.app, name="render")
 app.add_typer(check.app, name="check")
+app.add_typer(features.app, name="features")
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -5,7 +5,8 @@ feature tables (:mod:`aiplat.lake.tables`: customers, transactions).
 - Registry: a file registry on the lake, ``<warehouse>features/feast/registry.db`` (the
   ``feast`` lake consumer may write under ``features/``).
 - Offline store: Feast's Spark offline store (``type: spark``, contrib in Feast 0.66) over the
-  Iceberg warehouse: its Spark session gets an Iceberg catalog ``lake`` (Glue on AWS, the
+  Iceberg warehouse, run by ``aiplat features apply|materialize`` on aiplat's image (the
+  feature server only reads the online store): its Spark session gets an Iceberg catalog ``lake`` (Glue on AWS, the
   Iceberg REST catalog on a cluster you bring), and each feature view reads its table through
   a ``SparkSource(table="lake.features.<table>")``. Feast has no native Iceberg offline store.
 - Online store: ``type: redis`` (Valkey speaks the same protocol) over TLS; the password is
@@ -21,16 +22,19 @@ from typing import Any
 import yaml
 
 from aiplat.lake.tables import CUSTOMER_FEATURES, TRANSACTION_FEATURES, TableDef
+from components.values.aiplat_image import JARS_DIR
 
 PORT = 6566
 SPARK_CATALOG = "lake"
 PASSWORD_PLACEHOLDER = "${ONLINE_STORE_PASSWORD}"
-# Iceberg's Spark runtime and AWS bundle, pinned (Spark 3.5, Scala 2.12).
+# Iceberg's Spark runtime and AWS bundle, pinned: Spark 4.0 (Scala 2.13), the line of the
+# pyspark that aiplat's ``features`` extra pins (Feast 0.66's spark extra needs pyspark 4).
+# Baked into aiplat's image (``Dockerfile``) under JARS_DIR, so nothing is fetched at run time.
 ICEBERG_VERSION = "1.10.0"
-ICEBERG_PACKAGES = (
-    f"org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:{ICEBERG_VERSION}",
-    f"org.apache.iceberg:iceberg-aws-bundle:{ICEBERG_VERSION}",
-)
+ICEBERG_ARTIFACTS = ("iceberg-spark-runtime-4.0_2.13", "iceberg-aws-bundle")
+ICEBERG_JARS = tuple(f"{JARS_DIR}/{a}-{ICEBERG_VERSION}.jar" for a in ICEBERG_ARTIFACTS)
+# The driver's heap in the apply and materialise pods (their limit: feast_jobs.RESOURCES).
+SPARK_DRIVER_MEMORY = "2g"
 FEATURE_TABLES: tuple[TableDef, ...] = (CUSTOMER_FEATURES, TRANSACTION_FEATURES)
 # How long a feature value stays valid online, per feature view (days).
 TTL_DAYS = {"customer_features": 90, "transaction_features": 1}
@@ -106,10 +110,11 @@ def spark_conf(
     prefix = f"spark.sql.catalog.{SPARK_CATALOG}"
     conf = {
         "spark.master": "local[*]",
+        "spark.driver.memory": SPARK_DRIVER_MEMORY,
         "spark.ui.enabled": "false",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.parser.quotedRegexColumnNames": "true",
-        "spark.jars.packages": ",".join(ICEBERG_PACKAGES),
+        "spark.jars": ",".join(ICEBERG_JARS),
         "spark.sql.extensions": (
             "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
         ),
@@ -178,20 +183,61 @@ def feature_store_yaml(**kwargs: Any) -> str:
     return yaml.safe_dump(feature_store_config(**kwargs), sort_keys=False)
 
 
-def feature_definitions(views: tuple[FeatureViewDef, ...] | None = None) -> str:
+def local_feature_store_config(*, project: str, directory: str) -> dict[str, Any]:
+    """The same project on local files, for trying the definitions without the lake (and for
+    running Feast for real in tests): a file registry, Feast's file offline store (one Parquet
+    file per feature view, see :func:`feature_definitions`'s ``parquet_dir``) and a SQLite
+    online store, all under ``directory``."""
+    return {
+        "project": project,
+        "provider": "local",
+        "registry": {"registry_type": "file", "path": f"{directory}/registry.db"},
+        "offline_store": {"type": "file"},
+        "online_store": {"type": "sqlite", "path": f"{directory}/online.db"},
+        "entity_key_serialization_version": 3,
+    }
+
+
+def _source(view: FeatureViewDef, parquet_dir: str | None) -> list[str]:
+    if parquet_dir is None:
+        kind, where = "SparkSource", f'    table="{view.table}",'
+    else:
+        kind, where = "FileSource", f'    path="{parquet_dir}/{view.name}.parquet",'
+    return [
+        f"{view.name}_source = {kind}(",
+        f'    name="{view.name}_source",',
+        where,
+        '    timestamp_field="event_timestamp",',
+        '    created_timestamp_column="created_at",',
+        ")",
+    ]
+
+
+def feature_definitions(
+    views: tuple[FeatureViewDef, ...] | None = None, *, parquet_dir: str | None = None
+) -> str:
     """``features.py``: one Entity, SparkSource and FeatureView per feature table, and a
-    FeatureService serving them all."""
+    FeatureService serving them all. With ``parquet_dir``, each view reads
+    ``<parquet_dir>/<view>.parquet`` through a FileSource instead (the local repository)."""
     views = feature_views() if views is None else views
     types = sorted({t for v in views for _, t in v.features})
+    if parquet_dir is None:
+        source_import = [
+            "from feast import Entity, FeatureService, FeatureView, Field, ValueType",
+            "from feast.infra.offline_stores.contrib.spark_offline_store.spark_source import (",
+            "    SparkSource,",
+            ")",
+        ]
+    else:
+        source_import = [
+            "from feast import Entity, FeatureService, FeatureView, Field, FileSource, ValueType"
+        ]
     lines = [
         '"""Generated by aiplat (components/values/feast.py) from the lake\'s feature tables."""',
         "",
         "from datetime import timedelta",
         "",
-        "from feast import Entity, FeatureService, FeatureView, Field, ValueType",
-        "from feast.infra.offline_stores.contrib.spark_offline_store.spark_source import (",
-        "    SparkSource,",
-        ")",
+        *source_import,
         f"from feast.types import {', '.join(types)}",
         "",
     ]
@@ -201,12 +247,7 @@ def feature_definitions(views: tuple[FeatureViewDef, ...] | None = None) -> str:
             f"{view.entity} = Entity(",
             f'    name="{view.entity}", join_keys=["{view.join_key}"], value_type=ValueType.STRING',
             ")",
-            f"{view.name}_source = SparkSource(",
-            f'    name="{view.name}_source",',
-            f'    table="{view.table}",',
-            '    timestamp_field="event_timestamp",',
-            '    created_timestamp_column="created_at",',
-            ")",
+            *_source(view, parquet_dir),
             f"{view.name} = FeatureView(",
             f'    name="{view.name}",',
             f"    entities=[{view.entity}],",
