@@ -49,16 +49,17 @@ from components.serving_backends import (
     OPERATOR_NAMESPACE,
     kserve_objects,
     log_writer_objects,
+    pipeline_owned,
     seldon_objects,
     tf_serving_objects,
 )
 from components.serving_model import (
     FETCH_LABEL,
     ModelSource,
-    fetch_parts,
     kserve_service_account_annotations,
     model_source,
     models_volume,
+    with_fetch,
 )
 from components.serving_objects import (
     MLSERVER_LIVE,
@@ -195,7 +196,15 @@ class Serving(pulumi.ComponentResource):
         if self.transport is not None:
             objects += log_writer_objects(spec, args.environment, self.transport, args.lake)
         self.objects = [
-            register(name, obj, pulumi.ResourceOptions(parent=self, depends_on=deps))
+            register(
+                name,
+                obj,
+                pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=deps,
+                    ignore_changes=list(pipeline_owned(obj, self.backend)) or None,
+                ),
+            )
             for obj in objects
         ]
         self.register_outputs(
@@ -220,8 +229,7 @@ class Serving(pulumi.ComponentResource):
         model = replace(model, labels={**model.labels, FETCH_LABEL[0]: FETCH_LABEL[1]})
         if kserve:
             return model
-        fetch, volumes = fetch_parts(self.source)
-        return replace(model, init_containers=(fetch,), volumes=volumes)
+        return with_fetch(model, self.source)
 
     def _model_allows(self) -> list[NetworkAllow]:
         """The model pods (``fetch-model``, KServe's initializer) reach the object store:

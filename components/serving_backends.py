@@ -9,6 +9,7 @@ from typing import Any
 
 from components.hardening import SMALL, Resources, image, secret_volume
 from components.lake_access import LakeAccess
+from components.serving_model import MODEL_ANNOTATION
 from components.serving_objects import (
     MLSERVER_PORT,
     MODEL_MOUNT,
@@ -33,7 +34,7 @@ from components.serving_plan import (
 )
 from components.values import cert_manager
 from components.values.aiplat_image import IMAGE as AIPLAT_IMAGE
-from tiers.model import Environment, ServingSpec
+from tiers.model import Environment, ServingBackend, ServingSpec
 
 NAMESPACE = "seldon"
 OPERATOR_NAMESPACE = "serving-system"
@@ -211,6 +212,28 @@ def log_writer_objects(
             )
         )
     return objects
+
+
+def pipeline_owned(obj: K8sObject, backend: ServingBackend | None) -> tuple[str, ...]:
+    """The properties of ``obj`` that belong to the reference pipeline's canary steps once
+    the object exists (:mod:`pipelines.canary`): traffic weights and which model each
+    variant runs. ``pulumi up`` leaves them as a run left them (``ignoreChanges``;
+    pulumi-kubernetes reads them from the live object); everything else stays Pulumi's.
+    Only the reference model's objects, on the backends whose split the steps move."""
+    endpoint = REFERENCE_MODEL
+    seldon = obj.kind == "SeldonDeployment" and obj.name == endpoint
+    if backend is ServingBackend.SELDON and seldon:
+        return (
+            "spec.predictors[*].traffic",
+            f'spec.predictors[*].annotations["{MODEL_ANNOTATION}"]',
+        )
+    if backend is not ServingBackend.KSERVE:
+        return ()
+    if obj.kind == "VirtualService" and obj.name == endpoint:
+        return ("spec.http[*].route[*].weight",)
+    if obj.kind == "InferenceService" and obj.name in (f"{endpoint}-main", f"{endpoint}-canary"):
+        return ("spec.predictor.model.storageUri",)
+    return ()
 
 
 def _pdb(name: str, match: dict[str, str]) -> K8sObject:

@@ -3,8 +3,12 @@
 The reference pipeline publishes ``model.joblib`` under ``<artifacts>/models/<endpoint>/``
 (:mod:`pipelines.model_export`). Before MLServer starts, an init container ``fetch-model``
 (the pinned AWS CLI of :mod:`components.edge_site`) copies the object at ``$MODEL_URI`` into
-the pod's ``/mnt/models`` volume; the canary steps change that variable per variant
-(:mod:`pipelines.canary`). A stable variant starts from the endpoint's ``current`` model.
+the pod's ``/mnt/models`` volume. The variable comes from the pod's annotation
+``aiplat.io/model-uri`` (downward API), which a SeldonDeployment sets per predictor: the
+canary steps change that annotation per variant (:mod:`pipelines.canary`), and ``pulumi
+up`` leaves it to them once the predictor exists (``ignoreChanges``, see
+:func:`components.serving_backends.pipeline_owned`). A variant starts from the endpoint's
+``current`` model.
 KServe's InferenceServices use KServe's own storage initializer with ``storageUri`` instead.
 
 Credentials: the pods' service account ``model-server`` with the lake consumer
@@ -18,7 +22,8 @@ and Kubernetes retries it with back-off; the pod stays in ``Init`` and takes no 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pulumi
@@ -26,11 +31,12 @@ import pulumi
 from components.edge_site import SYNC_IMAGE, SYNC_RESOURCES, aws_cli_env
 from components.hardening import container, scratch_volume, secret_volume
 from components.lake_access import LakeAccess
-from components.serving_objects import MODEL_MOUNT
+from components.serving_objects import MODEL_MOUNT, ServerSpec
 from pipelines.model_export import MODEL_FILE, current_uri
 
 FETCH = "fetch-model"
 MODEL_URI_ENV = "MODEL_URI"
+MODEL_ANNOTATION = "aiplat.io/model-uri"  # on the pod (a Seldon predictor's annotations)
 FETCH_LABEL = ("aiplat.io/model-fetch", "s3")  # the pods that reach the object store
 CREDENTIALS_SECRET = "model-server-credentials"  # on-prem, created by the operator
 CREDENTIALS_DIR = "/var/run/secrets/model-server"
@@ -90,7 +96,6 @@ def fetch_parts(
     env: dict[str, Any] = aws_cli_env(
         CREDENTIALS_DIR if on_prem else None, source.region, source.endpoint
     )
-    env[MODEL_URI_ENV] = source.uri
     fetch = container(
         name=FETCH,
         image_ref=SYNC_IMAGE,
@@ -101,17 +106,29 @@ def fetch_parts(
         mounts=tuple(mounts),
     )
     fetch["securityContext"] = {**fetch["securityContext"], "runAsUser": FETCH_UID}
+    annotation = f"metadata.annotations['{MODEL_ANNOTATION}']"
+    fetch["env"] = [
+        *fetch.get("env", []),
+        {"name": MODEL_URI_ENV, "valueFrom": {"fieldRef": {"fieldPath": annotation}}},
+    ]
     return fetch, tuple(volumes)
 
 
-def model_uri_of(init_containers: list[dict[str, Any]]) -> str | None:
-    """The ``MODEL_URI`` a pod's ``fetch-model`` init container copies (None: no fetch)."""
-    for init in init_containers:
-        if init.get("name") == FETCH:
-            for var in init.get("env", []):
-                if var.get("name") == MODEL_URI_ENV:
-                    return var.get("value")
-    return None
+def with_fetch(model: ServerSpec, source: ModelSource) -> ServerSpec:
+    """``model`` whose pods fetch ``source.uri`` first: the init container, its volumes and
+    the pod annotation it reads."""
+    fetch, volumes = fetch_parts(source)
+    return replace(
+        model,
+        init_containers=(fetch,),
+        volumes=volumes,
+        pod_annotations={**model.pod_annotations, MODEL_ANNOTATION: source.uri},
+    )
+
+
+def model_uri_of(annotations: Mapping[str, Any]) -> Any | None:
+    """The model a pod (or a Seldon predictor) with these annotations fetches."""
+    return annotations.get(MODEL_ANNOTATION)
 
 
 def kserve_service_account_annotations(source: ModelSource | None) -> dict[str, str]:

@@ -83,6 +83,7 @@ class ServerSpec:
     extra_volumes: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = ()
     volumes: tuple[dict[str, Any], ...] = ()  # volumes only init containers mount
     init_containers: tuple[dict[str, Any], ...] = ()  # hardened with hardening.container
+    pod_annotations: Mapping[str, Any] = field(default_factory=dict)
     cpu_target_percent: int = 70
 
     def __post_init__(self) -> None:
@@ -110,6 +111,13 @@ def _volumes(spec: ServerSpec) -> tuple[tuple[dict[str, Any], ...], tuple[dict[s
         scratch_volume(f"scratch-{i}", path) for i, path in enumerate(spec.scratch_paths)
     ] + list(spec.extra_volumes)
     return tuple(v for v, _ in pairs) + spec.volumes, tuple(m for _, m in pairs)
+
+
+def _pod_meta(labels: Mapping[str, str], spec: ServerSpec) -> dict[str, Any]:
+    meta: dict[str, Any] = {"labels": dict(labels)}
+    if spec.pod_annotations:
+        meta["annotations"] = dict(spec.pod_annotations)
+    return meta
 
 
 def server_pod_spec(spec: ServerSpec, container_name: str = "server") -> dict[str, Any]:
@@ -162,7 +170,7 @@ def simple_server_objects(spec: ServerSpec) -> list[K8sObject]:
             "spec": {
                 "replicas": spec.min_replicas,
                 "selector": {"matchLabels": selector(spec.name)},
-                "template": {"metadata": {"labels": labels}, "spec": server_pod_spec(spec)},
+                "template": {"metadata": _pod_meta(labels, spec), "spec": server_pod_spec(spec)},
             }
         },
     )
@@ -291,6 +299,8 @@ def seldon_deployment(
             "replicas": model.min_replicas,
             "labels": {"aiplat.io/variant": variant.name},
         }
+        if model.pod_annotations:  # Seldon puts a predictor's annotations on its pods
+            predictor["annotations"] = dict(model.pod_annotations)
         if variant.shadow:
             predictor["shadow"] = True
         else:

@@ -2,19 +2,23 @@
 
 Pure functions turn the live serving object into the patch each step sends:
 
-- ``seldon``: the SeldonDeployment named after the endpoint gets two live predictors,
-  ``main`` (stable) and ``canary``, with ``traffic`` weights; the canary's pods fetch the
-  new model (``MODEL_URI`` of their ``fetch-model`` init container,
-  components/serving_model.py); promotion makes the canary, with its model, the sole live
-  predictor (under the stable's name, at 100%); rollback removes the canary.
+- ``seldon``: the SeldonDeployment named after the endpoint has the tier's two live
+  predictors, ``main`` (stable) and ``canary``: a deploy gives the canary the new model
+  (its ``aiplat.io/model-uri`` annotation, which its pods' ``fetch-model`` reads,
+  components/serving_model.py) and ``canary_percent`` of the traffic; promotion gives the
+  stable the canary's model and all the traffic; rollback gives the stable all the traffic
+  and the canary the stable's model back.
 - ``kserve`` (RawDeployment, where ``canaryTrafficPercent`` does nothing): the canary
   InferenceService ``<endpoint>-canary`` gets the new model (``storageUri``) and the Istio
-  VirtualService ``<endpoint>`` that fronts the variants shifts its route weights; promotion gives the
-  stable InferenceService the canary's model and all the traffic; rollback sends all the
-  traffic back to the stable.
+  VirtualService ``<endpoint>`` that fronts the variants shifts its route weights; promotion
+  gives the stable InferenceService the canary's model and all the traffic; rollback sends
+  all the traffic back to the stable.
 - ``tfserving`` and ``simple``: refused with one line (see :data:`UNSUPPORTED`).
 
-Shadow predictors and mirrors are left as they are. Every patch is a JSON merge patch that
+The steps never add or remove a predictor or a route: they change only weights and models,
+the fields ``pulumi up`` leaves to them (``ignoreChanges``,
+components/serving_backends.py ``pipeline_owned``), so a later ``pulumi up`` keeps what a
+run decided. Shadow predictors and mirrors are left as they are. Every patch is a JSON merge patch that
 carries the object's ``resourceVersion``, so a concurrent change makes it fail (409)
 instead of being overwritten.
 
@@ -32,7 +36,6 @@ from typing import Any
 
 STABLE = "main"  # the variant names Serving renders (components/serving_plan.py)
 CANARY = "canary"
-VARIANT_LABEL = "aiplat.io/variant"
 SELDON = ("machinelearning.seldon.io", "v1", "seldondeployments")
 VIRTUAL_SERVICE = ("networking.istio.io", "v1", "virtualservices")
 INFERENCE_SERVICE = ("serving.kserve.io", "v1beta1", "inferenceservices")
@@ -47,7 +50,7 @@ UNSUPPORTED = {
 BACKENDS = (*SPLIT_BACKENDS, *UNSUPPORTED)
 ACTIONS = ("deploy", "promote", "rollback")
 FETCH = "fetch-model"  # the init container that copies a model into the pod
-MODEL_URI_ENV = "MODEL_URI"  # (components/serving_model.py)
+MODEL_ANNOTATION = "aiplat.io/model-uri"  # what it copies (components/serving_model.py)
 
 
 class CanaryError(ValueError):
@@ -116,19 +119,26 @@ def _predictors(sdep: dict[str, Any]) -> list[dict[str, Any]]:
     return predictors
 
 
-def _relabelled(predictor: dict[str, Any], name: str) -> dict[str, Any]:
-    out = copy.deepcopy(predictor)
-    out["name"] = name
-    out["labels"] = {**out.get("labels", {}), VARIANT_LABEL: name}
-    return out
-
-
 def _seldon_patch(sdep: dict[str, Any], predictors: list[dict[str, Any]]) -> dict[str, Any]:
     return _versioned(sdep, {"predictors": predictors})
 
 
+def _pair(sdep: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    """(predictors, stable, canary): the steps need both live predictors Serving renders."""
+    predictors = _predictors(sdep)
+    by_name = {p["name"]: p for p in predictors}
+    if CANARY not in by_name:
+        name = sdep.get("metadata", {}).get("name", "?")
+        raise CanaryError(
+            f"SeldonDeployment {name} has no {CANARY!r} predictor; turn the tier's canary on "
+            "so Serving renders one"
+        )
+    return predictors, by_name[STABLE], by_name[CANARY]
+
+
 def set_model(sdep: dict[str, Any], predictor: dict[str, Any], model_uri: str) -> None:
-    """Every pod of ``predictor`` fetches ``model_uri`` (its ``fetch-model`` init container)."""
+    """Every pod of ``predictor`` fetches ``model_uri`` (the annotation its ``fetch-model``
+    init container reads); refused where the pods fetch nothing."""
     fetches = [
         init
         for component in predictor.get("componentSpecs", [])
@@ -141,58 +151,44 @@ def set_model(sdep: dict[str, Any], predictor: dict[str, Any], model_uri: str) -
             f"SeldonDeployment {name} predictor {predictor['name']} has no {FETCH} init "
             "container to load a model; Serving renders it when the stack has a lake"
         )
-    for init in fetches:
-        env = [e for e in init.get("env", []) if e.get("name") != MODEL_URI_ENV]
-        init["env"] = [*env, {"name": MODEL_URI_ENV, "value": model_uri}]
+    predictor["annotations"] = {**predictor.get("annotations", {}), MODEL_ANNOTATION: model_uri}
 
 
 def model_of(predictor: dict[str, Any]) -> str | None:
-    """The model a predictor's pods fetch (None: no fetch-model init container)."""
-    for component in predictor.get("componentSpecs", []):
-        for init in component.get("spec", {}).get("initContainers", []):
-            for var in init.get("env", []) if init.get("name") == FETCH else []:
-                if var.get("name") == MODEL_URI_ENV:
-                    return var.get("value")
-    return None
+    """The model a predictor's pods fetch (None: not set)."""
+    return predictor.get("annotations", {}).get(MODEL_ANNOTATION)
 
 
 def seldon_deploy(sdep: dict[str, Any], canary_percent: int, model_uri: str) -> dict[str, Any]:
-    """Stable at ``100 - canary_percent``, the canary (added as a copy of the stable if
-    absent) at ``canary_percent`` running the model at ``model_uri``."""
+    """Stable at ``100 - canary_percent``, canary at ``canary_percent`` running the model
+    at ``model_uri``."""
     percent = check_percent(canary_percent)
     check_model_uri(model_uri)
-    predictors = _predictors(sdep)
-    if not any(p["name"] == CANARY for p in predictors):
-        at = next(i for i, p in enumerate(predictors) if p["name"] == STABLE)
-        predictors.insert(at + 1, _relabelled(predictors[at], CANARY))
-    for predictor in predictors:
-        if predictor["name"] == STABLE:
-            predictor["traffic"] = 100 - percent
-        elif predictor["name"] == CANARY:
-            predictor["traffic"] = percent
-            set_model(sdep, predictor, model_uri)
+    predictors, stable, canary = _pair(sdep)
+    stable["traffic"], canary["traffic"] = 100 - percent, percent
+    set_model(sdep, canary, model_uri)
     return _seldon_patch(sdep, predictors)
 
 
 def seldon_promote(sdep: dict[str, Any]) -> dict[str, Any]:
-    """The canary becomes the sole live predictor: under the stable's name, at 100%."""
-    predictors = _predictors(sdep)
-    canary = next((p for p in predictors if p["name"] == CANARY), None)
-    if canary is None:
+    """The stable runs the canary's model and takes all the traffic."""
+    predictors, stable, canary = _pair(sdep)
+    model = model_of(canary)
+    if model is None:
         name = sdep.get("metadata", {}).get("name", "?")
-        raise CanaryError(f"SeldonDeployment {name} has no {CANARY!r} predictor to promote")
-    promoted = _relabelled(canary, STABLE)
-    promoted["traffic"] = 100
-    out = [promoted if p["name"] == STABLE else p for p in predictors if p["name"] != CANARY]
-    return _seldon_patch(sdep, out)
+        raise CanaryError(f"SeldonDeployment {name}: the canary has no model to promote")
+    set_model(sdep, stable, model)
+    stable["traffic"], canary["traffic"] = 100, 0
+    return _seldon_patch(sdep, predictors)
 
 
 def seldon_rollback(sdep: dict[str, Any]) -> dict[str, Any]:
-    """The canary is removed; the stable takes all the traffic."""
-    predictors = [p for p in _predictors(sdep) if p["name"] != CANARY]
-    for predictor in predictors:
-        if predictor["name"] == STABLE:
-            predictor["traffic"] = 100
+    """The stable takes all the traffic; the canary gets the stable's model back."""
+    predictors, stable, canary = _pair(sdep)
+    stable["traffic"], canary["traffic"] = 100, 0
+    model = model_of(stable)
+    if model is not None:
+        set_model(sdep, canary, model)
     return _seldon_patch(sdep, predictors)
 
 

@@ -399,3 +399,42 @@ def test_a_bad_backend_or_weight_gets_one_line_naming_the_field_and_exit_one(cli
     assert out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
     assert expected in err
+
+
+SELDON_TYPE = "kubernetes:machinelearning.seldon.io/v1:SeldonDeployment"
+
+
+def ignored(cap: Capture, type_: str) -> dict[str, tuple[str, ...]]:
+    """ignoreChanges of every captured resource of a type, by object name."""
+    return {
+        r.inputs["metadata"]["name"]: r.ignore_changes for r in cap.resources if r.type == type_
+    }
+
+
+def test_pulumi_up_leaves_the_reference_models_weights_and_models_to_the_pipeline(capture):
+    cap = capture("advanced-dev", False)
+    assert ignored(cap, SELDON_TYPE) == {
+        "reference-model": (
+            "spec.predictors[*].traffic",
+            'spec.predictors[*].annotations["aiplat.io/model-uri"]',
+        ),
+        "reference-model-ab": (),  # the A/B test is not the pipeline's
+    }
+
+
+def test_on_kserve_pulumi_up_leaves_the_split_and_the_variants_models_to_the_pipeline():
+    values = {**load("advanced-dev").engine_values(), "servingBackend": "kserve"}
+    cap = run_program("advanced-dev", values, preview=True)
+    split = ignored(cap, "kubernetes:networking.istio.io/v1:VirtualService")
+    assert split["reference-model"] == ("spec.http[*].route[*].weight",)
+    assert split["reference-model-ab"] == ()
+    variants = ignored(cap, "kubernetes:serving.kserve.io/v1beta1:InferenceService")
+    owned = {n for n, paths in variants.items() if paths}
+    assert owned == {"reference-model-main", "reference-model-canary"}
+    assert variants["reference-model-main"] == ("spec.predictor.model.storageUri",)
+
+
+def test_tf_serving_leaves_nothing_to_the_pipeline():
+    values = {**load("advanced-dev").engine_values(), "servingBackend": "tfserving"}
+    cap = run_program("advanced-dev", values, preview=True)
+    assert not [r for r in cap.resources if r.ignore_changes]

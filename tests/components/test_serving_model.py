@@ -15,7 +15,7 @@ from aiplat.harness import run_program
 from aiplat.manifests import manifests
 from aiplat.stackfiles import load
 from components.edge_site import SYNC_IMAGE
-from components.hardening import container_security_context
+from components.hardening import SMALL, container_security_context
 from components.lake_access import IRSA_ANNOTATION
 from components.serving_model import (
     CREDENTIALS_DIR,
@@ -24,7 +24,9 @@ from components.serving_model import (
     ModelSource,
     fetch_parts,
     model_uri_of,
+    with_fetch,
 )
+from components.serving_objects import ServerSpec
 
 CURRENT = "/models/reference-model/current/model.joblib"
 _runs: dict[tuple[str, tuple[tuple[str, str], ...]], list[Any]] = {}
@@ -46,13 +48,33 @@ def in_seldon(stack: str, kind: str, **overrides: str) -> dict[str, dict[str, An
     }
 
 
-def env_of(init: dict[str, Any]) -> dict[str, str]:
-    return {e["name"]: e["value"] for e in init["env"]}
+def env_of(init: dict[str, Any]) -> dict[str, Any]:
+    """Plain values, and ``MODEL_URI`` as the annotation it is read from."""
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in init["env"]}
+
+
+FROM_ANNOTATION = {"fieldRef": {"fieldPath": "metadata.annotations['aiplat.io/model-uri']"}}
+
+
+def seldon_predictors(stack: str) -> list[dict[str, Any]]:
+    (sdep, *_) = in_seldon(stack, "SeldonDeployment").values()
+    return sdep["spec"]["predictors"]
 
 
 def seldon_pods(stack: str) -> list[dict[str, Any]]:
-    (sdep, *_) = in_seldon(stack, "SeldonDeployment").values()
-    return [c for p in sdep["spec"]["predictors"] for c in p["componentSpecs"]]
+    return [c for p in seldon_predictors(stack) for c in p["componentSpecs"]]
+
+
+def test_the_pods_fetch_the_model_their_annotation_names():
+    model = ServerSpec(
+        name="m", namespace="seldon", image_ref="i:1", port=8080, ready_path="/r",
+        live_path="/l", service_account="model-server", resources=SMALL,
+        min_replicas=1, max_replicas=2,
+    )  # fmt: skip
+    fetching = with_fetch(model, ModelSource(uri="s3://a/m/model.joblib", region="eu-west-1"))
+    assert model_uri_of(fetching.pod_annotations) == "s3://a/m/model.joblib"
+    (fetch,) = fetching.init_containers
+    assert env_of(fetch)["MODEL_URI"] == FROM_ANNOTATION
 
 
 # ---- the init container -----------------------------------------------------------------
@@ -65,7 +87,7 @@ def test_on_aws_the_fetch_uses_the_pods_role_and_the_lakes_region():
         "AWS_CONFIG_FILE": "/tmp/aws-config",
         "HOME": "/tmp",
         "AWS_DEFAULT_REGION": "eu-west-1",
-        "MODEL_URI": "s3://a/m/model.joblib",
+        "MODEL_URI": FROM_ANNOTATION,
     }
     assert [v["name"] for v in volumes] == ["fetch-tmp"]
     assert {m["mountPath"] for m in fetch["volumeMounts"]} == {"/mnt/models", "/tmp"}
@@ -125,9 +147,10 @@ def test_the_fetch_copies_model_uri_to_the_file_mlserver_loads(tmp_path):
 def test_seldon_predictors_fetch_the_current_model_through_the_model_server_role():
     pods = seldon_pods("intermediate-dev")
     assert pods
-    for component in pods:
-        uri = model_uri_of(component["spec"]["initContainers"])
+    for predictor in seldon_predictors("intermediate-dev"):
+        uri = model_uri_of(predictor["annotations"])
         assert uri.startswith("s3://") and uri.endswith(CURRENT), uri
+    for component in pods:
         assert component["spec"]["serviceAccountName"] == "model-server"
         assert component["metadata"]["labels"]["aiplat.io/model-fetch"] == "s3"
     account = in_seldon("intermediate-dev", "ServiceAccount")["model-server"]
@@ -139,8 +162,10 @@ def test_seldon_predictors_fetch_the_current_model_through_the_model_server_role
 def test_on_prem_seldon_fetches_from_the_in_cluster_store_with_the_credentials_secret():
     for component in seldon_pods("intermediate-onprem"):
         (fetch,) = component["spec"]["initContainers"]
-        assert env_of(fetch)["MODEL_URI"] == f"s3://artifacts{CURRENT}"
+        assert env_of(fetch)["MODEL_URI"] == FROM_ANNOTATION
         assert env_of(fetch)["AWS_ENDPOINT_URL"].endswith(".lake.svc:8333")
+    for predictor in seldon_predictors("intermediate-onprem"):
+        assert model_uri_of(predictor["annotations"]) == f"s3://artifacts{CURRENT}"
     account = in_seldon("intermediate-onprem", "ServiceAccount")["model-server"]
     assert IRSA_ANNOTATION not in account["metadata"].get("annotations", {})
     policy = in_seldon("intermediate-onprem", "NetworkPolicy")["models-from-lake"]
@@ -152,7 +177,7 @@ def test_on_prem_seldon_fetches_from_the_in_cluster_store_with_the_credentials_s
 def test_the_simple_server_fetches_the_model_too():
     (deployment,) = in_seldon("poc-dev", "Deployment").values()
     template = deployment["spec"]["template"]
-    assert model_uri_of(template["spec"]["initContainers"]).endswith(CURRENT)
+    assert model_uri_of(template["metadata"]["annotations"]).endswith(CURRENT)
     assert template["metadata"]["labels"]["aiplat.io/model-fetch"] == "s3"
     policy = in_seldon("poc-dev", "NetworkPolicy")["models-from-s3"]
     assert policy["spec"]["egress"] == [

@@ -1,7 +1,8 @@
 """The canary steps' patches, as tables, on the objects Serving renders: a Seldon canary is a
-second predictor with traffic weights whose pods fetch the new model (and the patched
-SeldonDeployment still validates against the pinned CRD schema); promotion carries the
-canary's model to the stable, rollback keeps the stable's; a KServe canary is the Istio split in front of the variants;
+weighted second predictor whose pods fetch the new model (and the patched SeldonDeployment
+still validates against the pinned CRD schema); promotion carries the canary's model to the
+stable, rollback keeps the stable's; only weights and models change, never the predictors;
+a KServe canary is the Istio split in front of the variants;
 weights outside 0-100 and backends without a split are refused with one line; every call a
 step makes is one its RBAC allows."""
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from aiplat.manifests import Manifest, crd_dir, has_crd_schema, validate_custom
 from components import serving_model
 from components.kubeflow_workloads import canary_rules
 from components.serving_backends import MODEL_RESOURCES, MODEL_SA, NAMESPACE, kserve_objects
-from components.serving_model import ModelSource, fetch_parts
+from components.serving_model import ModelSource, with_fetch
 from components.serving_objects import (
     MLSERVER_LIVE,
     MLSERVER_PORT,
@@ -73,8 +73,7 @@ def server(fetch: bool = True) -> ServerSpec:
     )
     if not fetch:
         return spec
-    init, volumes = fetch_parts(ModelSource(uri=CURRENT, region="us-east-1"))
-    return replace(spec, init_containers=(init,), volumes=volumes)
+    return with_fetch(spec, ModelSource(uri=CURRENT, region="us-east-1"))
 
 
 def live_seldon(*variants: Variant, fetch: bool = True) -> dict[str, Any]:
@@ -118,68 +117,95 @@ def _deploy(percent: int):
 @pytest.mark.parametrize(
     ("rendered", "step", "expected"),
     [
-        pytest.param(SPLIT, _deploy(20), {"main": 80, "canary": 20}, id="deploy-over-tier-split"),
-        pytest.param((MAIN,), _deploy(10), {"main": 90, "canary": 10}, id="deploy-adds-canary"),
+        pytest.param(SPLIT, _deploy(20), {"main": 80, "canary": 20}, id="deploy"),
         pytest.param(
             (*SPLIT, SHADOW),
             _deploy(25),
             {"main": 75, "canary": 25, "shadow": "shadow"},
             id="deploy-keeps-shadow",
         ),
-        pytest.param(SPLIT, canary.seldon_promote, {"main": 100}, id="promote"),
+        pytest.param(SPLIT, canary.seldon_promote, {"main": 100, "canary": 0}, id="promote"),
         pytest.param(
-            (*SPLIT, SHADOW), canary.seldon_promote, {"main": 100, "shadow": "shadow"}, id="promote"
+            (*SPLIT, SHADOW),
+            canary.seldon_promote,
+            {"main": 100, "canary": 0, "shadow": "shadow"},
+            id="promote-keeps-shadow",
         ),
-        pytest.param(SPLIT, canary.seldon_rollback, {"main": 100}, id="rollback"),
-        pytest.param((MAIN,), canary.seldon_rollback, {"main": 100}, id="rollback-twice"),
+        pytest.param(SPLIT, canary.seldon_rollback, {"main": 100, "canary": 0}, id="rollback"),
         pytest.param(
-            (*SPLIT, SHADOW), canary.seldon_rollback, {"main": 100, "shadow": "shadow"}, id="rb"
+            (*SPLIT, SHADOW),
+            canary.seldon_rollback,
+            {"main": 100, "canary": 0, "shadow": "shadow"},
+            id="rollback-keeps-shadow",
         ),
     ],
 )
-def test_a_seldon_canary_is_a_weighted_second_predictor(rendered, step, expected):
+def test_a_seldon_canary_moves_the_weights_of_the_tiers_predictors(rendered, step, expected):
     live = live_seldon(*rendered)
     patch = step(live)
     assert patch["metadata"] == {"resourceVersion": "41"}
     assert set(patch["spec"]) == {"predictors"}
     patched = merge(live, patch)
     assert split(patched) == expected
+    # No predictor is added or removed: the structure stays what pulumi up renders.
+    assert [p["name"] for p in patched["spec"]["predictors"]] == [v.name for v in rendered]
     assert seldon_errors(patched) == []
 
 
-def test_the_seldon_canary_fetches_the_new_model_under_its_own_variant_label():
-    patched = merge(live_seldon(MAIN), canary.seldon_deploy(live_seldon(MAIN), 10, MODEL_URI))
+def only_owned_fields_differ(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """True when two SeldonDeployments differ only in what the steps own: traffic and the
+    model annotation of each predictor (components/serving_backends.pipeline_owned)."""
+
+    def strip(sdep: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        for predictor in copy.deepcopy(sdep["spec"]["predictors"]):
+            predictor.pop("traffic", None)
+            predictor.get("annotations", {}).pop(canary.MODEL_ANNOTATION, None)
+            out.append(predictor)
+        return out
+
+    return strip(before) == strip(after)
+
+
+def test_the_seldon_canary_fetches_the_new_model_and_nothing_else_changes():
+    live = live_seldon(*SPLIT)
+    patched = merge(live, canary.seldon_deploy(live, 10, MODEL_URI))
     main, new = patched["spec"]["predictors"]
     assert (canary.model_of(main), canary.model_of(new)) == (CURRENT, MODEL_URI)
-    assert new["labels"]["aiplat.io/variant"] == "canary"
     assert "modelUri" not in new["graph"]
-    swapped = copy.deepcopy(new["componentSpecs"])
-    canary.set_model(patched, {"name": "canary", "componentSpecs": swapped}, CURRENT)
-    assert swapped == main["componentSpecs"], "only the model differs"
+    assert only_owned_fields_differ(live, patched)
 
 
-def test_promotion_makes_the_canarys_model_the_sole_live_predictor():
-    deployed = merge(live_seldon(*SPLIT), canary.seldon_deploy(live_seldon(*SPLIT), 10, MODEL_URI))
-    (promoted,) = merge(deployed, canary.seldon_promote(deployed))["spec"]["predictors"]
-    assert promoted["name"] == "main" and promoted["traffic"] == 100
-    assert canary.model_of(promoted) == MODEL_URI
-    assert promoted["labels"]["aiplat.io/variant"] == "main"
+def test_promotion_gives_the_stable_the_canarys_model_and_all_the_traffic():
+    live = live_seldon(*SPLIT)
+    deployed = merge(live, canary.seldon_deploy(live, 10, MODEL_URI))
+    promoted = merge(deployed, canary.seldon_promote(deployed))
+    main, old = promoted["spec"]["predictors"]
+    assert (main["traffic"], canary.model_of(main)) == (100, MODEL_URI)
+    assert (old["traffic"], canary.model_of(old)) == (0, MODEL_URI)
+    assert only_owned_fields_differ(live, promoted)
 
 
-def test_rollback_keeps_the_stables_model():
-    deployed = merge(live_seldon(*SPLIT), canary.seldon_deploy(live_seldon(*SPLIT), 10, MODEL_URI))
-    (main,) = merge(deployed, canary.seldon_rollback(deployed))["spec"]["predictors"]
-    assert canary.model_of(main) == CURRENT
+def test_rollback_keeps_the_stables_model_and_withdraws_the_canarys():
+    live = live_seldon(*SPLIT)
+    deployed = merge(live, canary.seldon_deploy(live, 10, MODEL_URI))
+    main, old = merge(deployed, canary.seldon_rollback(deployed))["spec"]["predictors"]
+    assert (main["traffic"], canary.model_of(main)) == (100, CURRENT)
+    assert (old["traffic"], canary.model_of(old)) == (0, CURRENT)
 
 
-def test_the_canary_names_the_init_container_and_variable_serving_renders():
-    assert (canary.FETCH, canary.MODEL_URI_ENV) == (
+def test_the_canary_names_the_annotation_serving_renders_and_the_fetch_reads():
+    assert (canary.FETCH, canary.MODEL_ANNOTATION) == (
         serving_model.FETCH,
-        serving_model.MODEL_URI_ENV,
+        serving_model.MODEL_ANNOTATION,
     )
-    (component,) = live_seldon(MAIN)["spec"]["predictors"][0]["componentSpecs"]
-    assert canary.model_of({"componentSpecs": [component]}) == serving_model.model_uri_of(
-        component["spec"]["initContainers"]
+    (predictor,) = live_seldon(MAIN)["spec"]["predictors"]
+    assert canary.model_of(predictor) == serving_model.model_uri_of(predictor["annotations"])
+    (component,) = predictor["componentSpecs"]
+    (fetch,) = component["spec"]["initContainers"]
+    (source,) = [e for e in fetch["env"] if e["name"] == serving_model.MODEL_URI_ENV]
+    assert source["valueFrom"]["fieldRef"]["fieldPath"] == (
+        f"metadata.annotations['{canary.MODEL_ANNOTATION}']"
     )
 
 
@@ -188,17 +214,18 @@ def test_the_canary_names_the_init_container_and_variable_serving_renders():
     [
         (
             canary.seldon_promote,
-            "SeldonDeployment reference-model has no 'canary' predictor to promote",
+            "SeldonDeployment reference-model has no 'canary' predictor; turn the tier's "
+            "canary on so Serving renders one",
+        ),
+        (
+            lambda s: canary.seldon_deploy(s, 10, MODEL_URI),
+            "SeldonDeployment reference-model has no 'canary' predictor; turn the tier's "
+            "canary on so Serving renders one",
         ),
         (
             lambda s: canary.seldon_deploy({**s, "spec": {"predictors": []}}, 10, MODEL_URI),
             "SeldonDeployment reference-model has no 'main' predictor; "
             "the canary steps act on the one aiplat's Serving renders",
-        ),
-        (
-            lambda s: canary.seldon_deploy(s, 10, "s3://aiplat-artifacts/models/"),
-            "model URI must be a published model file s3://<bucket>/<key> "
-            "(got 's3://aiplat-artifacts/models/'); the export step's published_uri is one",
         ),
     ],
 )
@@ -208,9 +235,18 @@ def test_a_seldon_deployment_without_the_predictors_is_refused(step, message):
     assert str(error.value) == message
 
 
+def test_a_malformed_model_uri_is_refused():
+    with pytest.raises(CanaryError) as error:
+        canary.seldon_deploy(live_seldon(*SPLIT), 10, "s3://aiplat-artifacts/models/")
+    assert str(error.value) == (
+        "model URI must be a published model file s3://<bucket>/<key> "
+        "(got 's3://aiplat-artifacts/models/'); the export step's published_uri is one"
+    )
+
+
 def test_a_seldon_deployment_whose_pods_fetch_no_model_is_refused():
     with pytest.raises(CanaryError) as error:
-        canary.seldon_deploy(live_seldon(MAIN, fetch=False), 10, MODEL_URI)
+        canary.seldon_deploy(live_seldon(*SPLIT, fetch=False), 10, MODEL_URI)
     assert str(error.value) == (
         "SeldonDeployment reference-model predictor canary has no fetch-model init container "
         "to load a model; Serving renders it when the stack has a lake"
@@ -384,7 +420,7 @@ def test_the_seldon_steps_get_and_patch_only_the_seldon_deployment(action):
     )
     assert [c[0] for c in api.calls] == ["get", "patch"]
     allowed(api, "seldon")
-    expected = {"deploy": {"main": 85, "canary": 15}}.get(action, {"main": 100})
+    expected = {"deploy": {"main": 85, "canary": 15}}.get(action, {"main": 100, "canary": 0})
     assert split(api.objects[("seldondeployments", REFERENCE_MODEL)]) == expected
 
 
