@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 
+import joblib
 import numpy as np
 import pytest
 
@@ -74,8 +75,6 @@ def test_a_different_network_gives_different_probabilities():
 
 
 def test_the_sklearn_pipeline_predicts_like_the_trained_network(tmp_path):
-    pytest.importorskip("sklearn")
-    joblib = pytest.importorskip("joblib")
     weights = trained()
     path = tmp_path / model_export.MODEL_FILE
     joblib.dump(model_export.sklearn_pipeline(weights), path)
@@ -249,8 +248,6 @@ def test_export_without_the_artifacts_bucket_fails_the_step_with_one_line(tmp_pa
 
 
 def test_export_writes_and_publishes_the_joblib_model(s3_endpoint, tmp_path):
-    pytest.importorskip("sklearn")
-    joblib = pytest.importorskip("joblib")
     s3 = s3_client(s3_endpoint)
     weights = tmp_path / "weights.npz"
     np.savez(weights, **trained())
