@@ -95,6 +95,9 @@ class ServiceAccountSpec:
     name: str
     automount_token: bool = False  # True only for workloads that call the Kubernetes API
     annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Secrets listed on the account, for controllers that look them up there (KServe's
+    # storage credentials); never mounted or exposed by this
+    secrets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -298,6 +301,7 @@ class PlatformNamespace(pulumi.ComponentResource):
                 f"{name}-sa-{sa.name}",
                 metadata={"name": sa.name, "namespace": ns, "annotations": dict(sa.annotations)},
                 automount_service_account_token=sa.automount_token,
+                secrets=[{"name": s} for s in sa.secrets] or None,
                 opts=inside,
             )
             for sa in args.service_accounts

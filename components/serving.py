@@ -57,6 +57,7 @@ from components.serving_model import (
     FETCH_LABEL,
     ModelSource,
     kserve_service_account_annotations,
+    kserve_service_account_secrets,
     model_source,
     models_volume,
     with_fetch,
@@ -269,9 +270,13 @@ class Serving(pulumi.ComponentResource):
         model_annotations: dict[str, Any] = {}
         if self.source is not None and args.lake is not None:
             model_annotations |= args.lake.service_account_annotations(MODEL_SA)
+        secrets: tuple[str, ...] = ()
         if self.backend is ServingBackend.KSERVE:
             model_annotations |= kserve_service_account_annotations(self.source)
-        accounts = [ServiceAccountSpec(name=MODEL_SA, annotations=model_annotations)]
+            secrets = kserve_service_account_secrets(self.source)
+        accounts = [
+            ServiceAccountSpec(name=MODEL_SA, annotations=model_annotations, secrets=secrets)
+        ]
         if self.transport is not None:
             lake = args.lake
             accounts.append(

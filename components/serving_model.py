@@ -51,6 +51,10 @@ FETCH_SCRIPT = (
 )
 MODELS_VOLUME = "models"
 KSERVE_S3_REGION = "serving.kserve.io/s3-region"
+# On-prem, KServe's storage initializer takes S3 credentials from a Secret listed on the
+# predictor's service account (keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY; annotations
+# serving.kserve.io/s3-endpoint, s3-usehttps "0", s3-verifyssl "0"), created by the operator.
+KSERVE_S3_SECRET = "model-server-kserve-s3"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +133,13 @@ def with_fetch(model: ServerSpec, source: ModelSource) -> ServerSpec:
 def model_uri_of(annotations: Mapping[str, Any]) -> Any | None:
     """The model a pod (or a Seldon predictor) with these annotations fetches."""
     return annotations.get(MODEL_ANNOTATION)
+
+
+def kserve_service_account_secrets(source: ModelSource | None) -> tuple[str, ...]:
+    """On-prem, the Secret KServe's storage initializer reads its S3 credentials from."""
+    if source is None or source.endpoint is None:
+        return ()
+    return (KSERVE_S3_SECRET,)
 
 
 def kserve_service_account_annotations(source: ModelSource | None) -> dict[str, str]:

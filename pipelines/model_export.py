@@ -9,7 +9,9 @@ loads from ``model.joblib``, and publishes it to the central artifacts bucket:
 - ``<artifacts>/models/<endpoint>/<run id>/model.joblib``: each run's model (the canary
   steps point the serving variants at it);
 - ``<artifacts>/models/<endpoint>/current/model.joblib``: the promoted model, which Serving
-  renders as the stable variant's model and the edge sites sync.
+  renders as the stable variant's model and the edge sites sync, with the
+  ``model-settings.json`` that ``mlserver start <dir>`` (the edge sites' server) looks for;
+  run folders carry none, so a synced tree loads only the current model.
 
 Self-contained on purpose (standard library and numpy at import; scikit-learn, joblib and
 boto3 imported where used): the pipeline's export and mark-current steps run this file's
@@ -28,6 +30,8 @@ import numpy as np
 
 MODELS_PREFIX = "models"
 MODEL_FILE = "model.joblib"
+SETTINGS_FILE = "model-settings.json"
+IMPLEMENTATION = "mlserver_sklearn.SKLearnModel"  # MLServer's scikit-learn runtime
 CURRENT = "current"
 ARRAYS = ("w1", "b1", "w2", "b2", "mean", "std")  # the training step's weights file
 ACTIONS = ("export", "mark-current")
@@ -162,14 +166,30 @@ def publish(path: str, uri: str, s3: Any) -> None:
         raise ExportError(f"cannot upload the model to {uri}: {error}") from error
 
 
+def model_settings(endpoint: str) -> dict[str, Any]:
+    """MLServer's ``model-settings.json`` for the model file beside it."""
+    return {
+        "name": endpoint,
+        "implementation": IMPLEMENTATION,
+        "parameters": {"uri": f"./{MODEL_FILE}"},
+    }
+
+
 def mark_current(uri: str, artifacts_uri: str, endpoint: str, s3: Any) -> str:
-    """Copy the published model at ``uri`` to the endpoint's ``current`` one."""
+    """Copy the published model at ``uri`` to the endpoint's ``current`` one, with its
+    MLServer settings."""
+    import json
+
     source_bucket, source_key = split_s3(uri)
     target = current_uri(artifacts_uri, endpoint)
     bucket, key = split_s3(target)
+    settings = f"{key.rsplit('/', 1)[0]}/{SETTINGS_FILE}"
     try:
         s3.copy_object(
             Bucket=bucket, Key=key, CopySource={"Bucket": source_bucket, "Key": source_key}
+        )
+        s3.put_object(
+            Bucket=bucket, Key=settings, Body=json.dumps(model_settings(endpoint)).encode()
         )
     except Exception as error:  # botocore's ClientError, without importing botocore here
         raise ExportError(f"cannot copy {uri} to {target}: {error}") from error

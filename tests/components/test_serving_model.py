@@ -198,3 +198,13 @@ def test_kserve_loads_the_current_model_with_its_storage_initializer():
     account = in_seldon("advanced-dev", "ServiceAccount", servingBackend="kserve")["model-server"]
     annotations = account["metadata"]["annotations"]
     assert IRSA_ANNOTATION in annotations and annotations["serving.kserve.io/s3-region"]
+    assert "secrets" not in account  # IRSA: no stored credentials on AWS
+
+
+def test_on_prem_kserve_reads_its_s3_credentials_from_the_secret_its_account_lists():
+    # advanced on a cluster you bring: the shipped on-prem stack with the advanced tier
+    account = in_seldon(
+        "intermediate-onprem", "ServiceAccount", tier="advanced", servingBackend="kserve"
+    )["model-server"]
+    assert account["secrets"] == [{"name": "model-server-kserve-s3"}]
+    assert "serving.kserve.io/s3-region" not in account["metadata"].get("annotations", {})

@@ -6,6 +6,7 @@ current, through the step's own source against a local S3 (moto)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import joblib
 import numpy as np
 import pytest
 
+from components.serving_objects import mlserver_env
 from pipelines import model_export, steps
 from pipelines.model_export import ExportError
 
@@ -212,6 +214,19 @@ def test_mark_current_copies_the_promoted_model_to_current(s3_endpoint, tmp_path
         Bucket="aiplat-artifacts", Key="models/reference-model/current/model.joblib"
     )
     assert current["Body"].read() == b"model-bytes"
+    # What `mlserver start` looks for beside the file (the edge sites load it so).
+    settings = s3.get_object(
+        Bucket="aiplat-artifacts", Key="models/reference-model/current/model-settings.json"
+    )
+    assert json.loads(settings["Body"].read()) == {
+        "name": "reference-model",
+        "implementation": "mlserver_sklearn.SKLearnModel",
+        "parameters": {"uri": "./model.joblib"},
+    }
+    # Serving's own MLServer pods load the same file with the same runtime.
+    env = mlserver_env("reference-model")
+    assert env["MLSERVER_MODEL_IMPLEMENTATION"] == model_export.IMPLEMENTATION
+    assert env["MLSERVER_MODEL_URI"].endswith(model_export.MODEL_FILE)
 
 
 def test_mark_current_of_a_missing_model_fails_the_step_with_one_line(s3_endpoint, tmp_path):
