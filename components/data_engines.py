@@ -67,7 +67,7 @@ class DataEnginesArgs:
 def lake_catalog(lake: LakeAccess) -> dict[str, Any]:
     """The lake's Iceberg catalog properties, as the engines' catalogs take them."""
     return iceberg_catalog(
-        lake.catalog.value, lake.warehouse_uri, lake.catalog_uri, lake.s3_endpoint, lake.region
+        lake.catalog.value, lake.catalog_warehouse, lake.catalog_uri, lake.s3_endpoint, lake.region
     )
 
 
@@ -370,7 +370,7 @@ class DataEngines(pulumi.ComponentResource):
         sql = (
             olap.lake_sql(
                 lake.catalog.value,
-                lake.warehouse_uri,
+                lake.catalog_warehouse,
                 lake.catalog_uri,
                 lake.s3_endpoint,
                 lake.region,

@@ -139,10 +139,13 @@ class FeatureStore(pulumi.ComponentResource):
             online = [release]
 
         project = feast.project_name(args.stack)
-        store_yaml = pulumi.Output.all(lake.warehouse_uri, self.online_host).apply(
+        store_yaml = pulumi.Output.all(
+            lake.warehouse_uri, self.online_host, lake.catalog_warehouse
+        ).apply(
             lambda values: feast.feature_store_yaml(
                 project=project,
                 warehouse=values[0],
+                catalog_warehouse=values[2],
                 catalog=lake.catalog.value,
                 catalog_uri=lake.catalog_uri,
                 s3_endpoint=lake.s3_endpoint,

@@ -392,7 +392,7 @@ class Kubeflow(pulumi.ComponentResource):
             ir = compile_ir(located)
             return work.pipeline_configmap(SYSTEM_NAMESPACE, ir, asdict(located))["data"]
 
-        uris = [lake.warehouse_uri, lake.artifacts_uri] if lake else ["", ""]
+        uris = [lake.catalog_warehouse, lake.artifacts_uri] if lake else ["", ""]
         body = work.pipeline_configmap(SYSTEM_NAMESPACE, "", asdict(settings))
         k8s.core.v1.ConfigMap(
             f"{self._name}-pipeline-reference",

@@ -16,7 +16,7 @@ import pulumi
 
 from components.lake_onprem import OnPremLake
 from components.lakehouse import CONSUMERS, Lakehouse
-from components.values import seaweedfs
+from components.values import polaris_setup, seaweedfs
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
@@ -38,6 +38,14 @@ class LakeAccess:
     s3_endpoint: str | None = None
     region: str | None = None
     role_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+    @property
+    def catalog_warehouse(self) -> pulumi.Input[str]:
+        """What Iceberg clients pass as ``warehouse``: the warehouse location to Glue, the
+        catalog's name to the REST catalog (Polaris finds its catalogs by name)."""
+        if self.catalog is CatalogKind.GLUE:
+            return self.warehouse_uri
+        return polaris_setup.CATALOG
 
     def service_account_annotations(self, consumer: str) -> dict[str, pulumi.Input[str]]:
         """IRSA annotation for a consumer's ServiceAccount (none on-prem, where the object

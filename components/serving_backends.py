@@ -156,12 +156,12 @@ def log_writer_spec(
         }
         extra = (secret_volume("kafka-tls", KAFKA_CA_SECRET, KAFKA_CA_DIR),)
     if lake is not None:
-        env |= {"WAREHOUSE": lake.warehouse_uri, "CATALOG": lake.catalog.value}
+        env |= {"WAREHOUSE": lake.catalog_warehouse, "CATALOG": lake.catalog.value}
         if lake.catalog_uri:
             env["CATALOG_URI"] = lake.catalog_uri
     args: tuple[Any, ...] = ("--host", "0.0.0.0", "--port", str(LOG_WRITER_PORT))
     if lake is not None:
-        args += ("--catalog", lake.catalog.value, "--warehouse", lake.warehouse_uri)
+        args += ("--catalog", lake.catalog.value, "--warehouse", lake.catalog_warehouse)
         args += ("--environment", environment.value)
         if lake.catalog_uri:
             args += ("--property", f"uri={lake.catalog_uri}")

@@ -106,7 +106,9 @@ def project_name(stack: str) -> str:
 def spark_conf(
     *, warehouse: str, catalog: str, catalog_uri: str | None, s3_endpoint: str | None
 ) -> dict[str, str]:
-    """The Spark session of the offline store: Iceberg catalog ``lake`` over the warehouse."""
+    """The Spark session of the offline store: Iceberg catalog ``lake`` over the warehouse
+    (``warehouse``: what the catalog takes, the location for Glue, the catalog's name for
+    the REST catalog; components/lake_access.LakeAccess.catalog_warehouse)."""
     prefix = f"spark.sql.catalog.{SPARK_CATALOG}"
     conf = {
         "spark.master": "local[*]",
@@ -148,6 +150,7 @@ def feature_store_config(
     catalog_uri: str | None,
     s3_endpoint: str | None,
     online_host: str,
+    catalog_warehouse: str | None = None,
     online_port: int,
     ca_file: str | None,
 ) -> dict[str, Any]:
@@ -164,7 +167,7 @@ def feature_store_config(
         "offline_store": {
             "type": "spark",
             "spark_conf": spark_conf(
-                warehouse=warehouse,
+                warehouse=catalog_warehouse or warehouse,
                 catalog=catalog,
                 catalog_uri=catalog_uri,
                 s3_endpoint=s3_endpoint,

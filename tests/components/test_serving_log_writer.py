@@ -57,6 +57,7 @@ def test_on_a_rest_catalog_the_log_writer_is_given_its_uri():
     args = list(spec.args)
     assert args[args.index("--catalog") + 1] == "rest"
     assert "uri=http://polaris.lake.svc:8181/api/catalog" in args
+    assert args[args.index("--warehouse") + 1] == "warehouse"  # Polaris: the catalog's name
     assert set(a for a in args if a.startswith("--")) <= serve_logs_options()
 
 
