@@ -51,12 +51,11 @@ from components.values import feast, feast_jobs, polaris, seaweedfs, valkey
 from components.values.aiplat_image import IMAGE as AIPLAT_IMAGE
 from components.values.feast_jobs import (
     LAKE_S3_SECRET,
-    PASSWORD_DIR,
     RENDER_SCRIPT,
     REPO_CONFIGMAP,
     REPO_DIR,
-    TEMPLATE_DIR,
     VALKEY_CA_DIR,
+    render_volumes,
 )
 from tiers import pins
 from tiers.managed import cache_plan
@@ -283,24 +282,17 @@ class FeatureStore(pulumi.ComponentResource):
         ]
 
     def _server(self, args: FeatureStoreArgs, valkey_ca: bool) -> ServerSpec:
-        repo = ({"name": "repo", "emptyDir": {"medium": "Memory", "sizeLimit": "16Mi"}},)
-        repo_mount = {"name": "repo", "mountPath": REPO_DIR}
-        template = {"name": "repo-template", "configMap": {"name": REPO_CONFIGMAP}}
-        password, password_mount = secret_volume(
-            "online-store-password", valkey.PASSWORD_SECRET, PASSWORD_DIR
-        )
+        # the same rendering as the Jobs': repo (memory), template, password, catalog
+        (repo, *init_volumes), init_mounts = render_volumes(args.lake.s3_endpoint is not None)
+        repo_mount = init_mounts[0]
         init = container(
             name="render-config",
             image_ref=image(*FEATURE_SERVER_IMAGE),
             resources=SMALL,
             command=("python", "-c", RENDER_SCRIPT),
-            mounts=(
-                repo_mount,
-                {"name": "repo-template", "mountPath": TEMPLATE_DIR, "readOnly": True},
-                password_mount,
-            ),
+            mounts=tuple(init_mounts),
         )
-        extra = [(repo[0], repo_mount)]
+        extra = [(repo, repo_mount)]
         env: dict[str, Any] = {"FEAST_USAGE": "False"}
         if valkey_ca:
             extra.append(secret_volume("valkey-ca", valkey.TLS_SECRET, VALKEY_CA_DIR))
@@ -328,7 +320,7 @@ class FeatureStore(pulumi.ComponentResource):
             args=("--host", "0.0.0.0", "--port", str(feast.PORT)),
             env=env,
             extra_volumes=tuple(extra),
-            volumes=(template, password),
+            volumes=tuple(init_volumes),
             init_containers=(init,),
         )
 

@@ -27,6 +27,10 @@ from components.values.aiplat_image import JARS_DIR
 PORT = 6566
 SPARK_CATALOG = "lake"
 PASSWORD_PLACEHOLDER = "${ONLINE_STORE_PASSWORD}"
+# The REST catalog's OAuth client credential (<client-id>:<client-secret>), filled in the same
+# way from a mounted Secret file (components/values/feast_jobs.py).
+CATALOG_CREDENTIAL_PLACEHOLDER = "${LAKE_CATALOG_CREDENTIAL}"
+CATALOG_SCOPE = "PRINCIPAL_ROLE:ALL"  # Polaris: the principal's roles
 # Iceberg's Spark runtime and AWS bundle, pinned: Spark 4.0 (Scala 2.13), the line of the
 # pyspark that aiplat's ``features`` extra pins (Feast 0.66's spark extra needs pyspark 4).
 # Baked into aiplat's image (``Dockerfile``) under JARS_DIR, so nothing is fetched at run time.
@@ -127,6 +131,9 @@ def spark_conf(
     }
     if catalog_uri:
         conf[f"{prefix}.uri"] = catalog_uri
+    if catalog == "rest":
+        conf[f"{prefix}.credential"] = CATALOG_CREDENTIAL_PLACEHOLDER
+        conf[f"{prefix}.scope"] = CATALOG_SCOPE
     if s3_endpoint:
         conf[f"{prefix}.s3.endpoint"] = s3_endpoint
         conf[f"{prefix}.s3.path-style-access"] = "true"

@@ -23,7 +23,7 @@ from typing import Any
 
 from components.hardening import Resources, container, pod_spec, secret_volume
 from components.values import valkey
-from components.values.feast import PASSWORD_PLACEHOLDER
+from components.values.feast import CATALOG_CREDENTIAL_PLACEHOLDER, PASSWORD_PLACEHOLDER
 from tiers.model import Environment
 
 APPLY = "feast-apply"
@@ -36,14 +36,22 @@ PASSWORD_DIR = "/etc/feast-online-store"
 VALKEY_CA_DIR = "/etc/valkey-tls"
 LAKE_S3_DIR = "/etc/lake-s3"
 LAKE_S3_SECRET = "feast-lake-s3"  # on-prem: AWS shared-credentials file for the object store
-# The init container: feature_store.yaml with the password placeholder filled in from the
-# mounted Secret file, written to the memory-backed repo directory with features.py.
+# On-prem: the Polaris principal Feast's Spark session authenticates as (key ``credential``:
+# ``<client-id>:<client-secret>``), created by the operator like the others.
+CATALOG_SECRET = "feast-lake-catalog"
+CATALOG_DIR = "/etc/lake-catalog"
+# The init container: feature_store.yaml with the placeholders filled in from the mounted
+# Secret files (the catalog credential only where it is mounted), written to the
+# memory-backed repo directory with features.py.
 RENDER_SCRIPT = (
     "import pathlib, shutil; "
     f"t = pathlib.Path('{TEMPLATE_DIR}/feature_store.yaml').read_text(); "
     f"p = pathlib.Path('{PASSWORD_DIR}/password').read_text().strip(); "
-    f"pathlib.Path('{REPO_DIR}/feature_store.yaml').write_text("
-    f"t.replace('{PASSWORD_PLACEHOLDER}', p)); "
+    f"t = t.replace('{PASSWORD_PLACEHOLDER}', p); "
+    f"c = pathlib.Path('{CATALOG_DIR}/credential'); "
+    f"t = t.replace('{CATALOG_CREDENTIAL_PLACEHOLDER}', c.read_text().strip()) "
+    "if c.exists() else t; "
+    f"pathlib.Path('{REPO_DIR}/feature_store.yaml').write_text(t); "
     f"shutil.copy('{TEMPLATE_DIR}/features.py', '{REPO_DIR}/features.py')"
 )
 RENDER_RESOURCES = Resources(
@@ -86,9 +94,9 @@ def schedule(environment: Environment) -> str:
     return MATERIALIZE_SCHEDULES[environment]
 
 
-def render_volumes() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def render_volumes(rest_catalog: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(volumes, the init container's mounts): the rendered repo (memory), the ConfigMap
-    template and the password Secret."""
+    template, the password Secret and, for the REST catalog, its credential Secret."""
     password, password_mount = secret_volume(
         "online-store-password", valkey.PASSWORD_SECRET, PASSWORD_DIR
     )
@@ -102,6 +110,10 @@ def render_volumes() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         {"name": "repo-template", "mountPath": TEMPLATE_DIR, "readOnly": True},
         password_mount,
     ]
+    if rest_catalog:
+        credential, credential_mount = secret_volume("lake-catalog", CATALOG_SECRET, CATALOG_DIR)
+        volumes.append(credential)
+        mounts.append(credential_mount)
     return volumes, mounts
 
 
@@ -119,7 +131,7 @@ def _env(pod: RepoPod) -> dict[str, str]:
 
 def repo_pod_spec(pod: RepoPod, step: str) -> dict[str, Any]:
     """The hardened pod running ``aiplat features <step>`` on the rendered repository."""
-    volumes, init_mounts = render_volumes()
+    volumes, init_mounts = render_volumes(rest_catalog=pod.s3_endpoint is not None)
     repo_mount, *_ = init_mounts
     mounts = [repo_mount, {"name": "tmp", "mountPath": "/tmp"}]
     volumes.append({"name": "tmp", "emptyDir": {"sizeLimit": SCRATCH}})

@@ -224,3 +224,63 @@ def test_a_latest_image_is_refused_by_name():
             image_ref="ghcr.io/aiplat/aiplat:latest", service_account="feast", valkey_ca=False
         )
     assert str(error.value) == "image_ref: pin aiplat's image (got 'ghcr.io/aiplat/aiplat:latest')"
+
+
+def render(tmp_path, template: str, credential: str | None) -> str:
+    """RENDER_SCRIPT run for real, its fixed directories moved under ``tmp_path``."""
+    import subprocess
+    import sys
+
+    dirs = {}
+    for name in ("TEMPLATE_DIR", "PASSWORD_DIR", "CATALOG_DIR", "REPO_DIR"):
+        dirs[name] = tmp_path / name.lower()
+        dirs[name].mkdir()
+    (dirs["TEMPLATE_DIR"] / "feature_store.yaml").write_text(template)
+    (dirs["TEMPLATE_DIR"] / "features.py").write_text("# definitions\n")
+    (dirs["PASSWORD_DIR"] / "password").write_text("s3cret\n")
+    if credential is not None:
+        (dirs["CATALOG_DIR"] / "credential").write_text(credential + "\n")
+    script = feast_jobs.RENDER_SCRIPT
+    for name, path in dirs.items():
+        script = script.replace(getattr(feast_jobs, name), str(path))
+    subprocess.run([sys.executable, "-c", script], check=True)
+    assert (dirs["REPO_DIR"] / "features.py").read_text() == "# definitions\n"
+    return (dirs["REPO_DIR"] / "feature_store.yaml").read_text()
+
+
+def test_the_rendered_config_gets_the_password_and_where_mounted_the_catalog_credential(
+    tmp_path,
+):
+    template = f"password={feast.PASSWORD_PLACEHOLDER}\ncredential: {feast.CATALOG_CREDENTIAL_PLACEHOLDER}\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert render(tmp_path / "a", template, "feast-client:t0ken") == (
+        "password=s3cret\ncredential: feast-client:t0ken\n"
+    )
+    # Without the Secret (AWS: Glue needs none) the text is left as it is.
+    assert render(tmp_path / "b", template, None) == (
+        f"password=s3cret\ncredential: {feast.CATALOG_CREDENTIAL_PLACEHOLDER}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("stack", "rest"), [("intermediate-onprem", True), ("advanced-prod", False)]
+)
+def test_on_prem_feasts_spark_session_authenticates_to_the_rest_catalog(capture, stack, rest):
+    import yaml
+
+    cap = capture(stack, False)
+    (repo,) = [m for m in of_kind(cap, "ConfigMap") if m.name == feast_jobs.REPO_CONFIGMAP]
+    conf = yaml.safe_load(repo.body["data"]["feature_store.yaml"])["offline_store"]["spark_conf"]
+    credential = conf.get("spark.sql.catalog.lake.credential")
+    assert (credential == feast.CATALOG_CREDENTIAL_PLACEHOLDER) is rest
+    assert (conf.get("spark.sql.catalog.lake.scope") == "PRINCIPAL_ROLE:ALL") is rest
+    server = [m for m in of_kind(cap, "Deployment") if m.name == "feast-feature-server"]
+    pods = [*job_pods(cap).values(), *(d.body["spec"]["template"]["spec"] for d in server)]
+    assert len(pods) == 3
+    for spec in pods:
+        (init,) = spec["initContainers"]
+        mounts = {m["mountPath"]: m["name"] for m in init["volumeMounts"]}
+        assert (feast_jobs.CATALOG_DIR in mounts) is rest
+        secrets = {v["secret"]["secretName"] for v in spec["volumes"] if "secret" in v}
+        assert (feast_jobs.CATALOG_SECRET in secrets) is rest
