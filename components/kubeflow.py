@@ -25,6 +25,15 @@ from components import kubeflow_manifests as manifests
 from components import kubeflow_training as training
 from components import kubeflow_workloads as work
 from components.helm import pinned_release
+from components.kubeflow_decisions import (
+    PIPELINE_RUNNER,
+    SYSTEM_NAMESPACE,
+    USER_NAMESPACE,
+    canary_subjects,
+    system_pod_security,
+    system_quota,
+    upstream_namespaces,
+)
 from components.lake_access import LakeAccess
 from components.platform_namespace import (
     Direction,
@@ -40,9 +49,6 @@ from tiers import pins
 from tiers.model import KubeflowPart, PoolRole
 from tiers.resolve import ResolvedPlatform
 
-SYSTEM_NAMESPACE = "kubeflow"  # also the lake consumer "pipelines" namespace
-USER_NAMESPACE = "kubeflow-user"
-PIPELINE_RUNNER = "pipeline-runner"  # the lake consumer "pipelines" service account
 PROFILE_CONSUMER = "profile-editor"  # the lake consumer of multi-user runs (kubeflow-user)
 NOTEBOOK_NAME = "automl"
 WORKSPACE_GIB = 50
@@ -70,34 +76,6 @@ class KubeflowArgs:
             raise ValueError("Kubeflow needs at least one part in platform.stacks.kubeflow")
 
 
-def runs_pipelines_in_system_namespace(parts: frozenset[KubeflowPart]) -> bool:
-    """Single-user KFP (no Profiles) runs pipeline pods, GPU steps included, in ``kubeflow``."""
-    return KubeflowPart.PIPELINES in parts and KubeflowPart.PROFILES not in parts
-
-
-def canary_subjects(parts: frozenset[KubeflowPart]) -> list[dict[str, str]]:
-    """Who runs the reference pipeline's canary steps: the single-user runner and, with
-    profiles, the user profile's ``default-editor`` (multi-user runs execute there)."""
-    subjects = [{"kind": "ServiceAccount", "name": PIPELINE_RUNNER, "namespace": SYSTEM_NAMESPACE}]
-    if KubeflowPart.PROFILES in parts:
-        subjects.append(
-            {"kind": "ServiceAccount", "name": work.PROFILE_EDITOR, "namespace": USER_NAMESPACE}
-        )
-    return subjects
-
-
-def system_pod_security(parts: frozenset[KubeflowPart], mesh: bool) -> PodSecurity:
-    """Baseline where GPU pipeline steps or Istio sidecars run; restricted otherwise."""
-    if mesh or runs_pipelines_in_system_namespace(parts):
-        return PodSecurity.BASELINE
-    return PodSecurity.RESTRICTED
-
-
-def system_quota(parts: frozenset[KubeflowPart], training: work.GpuPlacement) -> Quota:
-    gpus = training.max_gpus if runs_pipelines_in_system_namespace(parts) else 0
-    return Quota(cpu="32", memory="128Gi", gpus=gpus, pods=200)
-
-
 # Admission webhooks of the controllers in ``kubeflow`` (Trainer and JobSet 9443, Katib and
 # KFP 8443, PodDefaults 4443): the API server calls them from outside the cluster network.
 _FROM_API_SERVER = NetworkAllow(
@@ -109,18 +87,6 @@ _FROM_API_SERVER = NetworkAllow(
 _FROM_GATEWAY = NetworkAllow(
     name="from-ingress-gateway", direction=Direction.INGRESS, namespaces=("istio-system",)
 )
-
-
-def upstream_namespaces(parts: frozenset[KubeflowPart]) -> tuple[str, ...]:
-    """Namespaces the upstream kustomizations install into besides ``kubeflow``; aiplat
-    creates them first, hardened: the standalone notebook controller's, and Dex's and
-    oauth2-proxy's with the dashboard."""
-    found: list[str] = []
-    if KubeflowPart.NOTEBOOKS in parts and KubeflowPart.PROFILES not in parts:
-        found.append("notebook-controller-system")
-    if KubeflowPart.DASHBOARD in parts:
-        found.extend(["auth", "oauth2-proxy"])
-    return tuple(found)
 
 
 _EGRESS = (

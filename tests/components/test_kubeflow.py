@@ -15,7 +15,8 @@ from aiplat.manifests import crd_dir, has_crd_schema, manifest_of, manifests, va
 from aiplat.stackfiles import load
 from components import kubeflow_manifests
 from components.hardening import GPU_RESOURCE
-from components.kubeflow import Kubeflow, upstream_namespaces
+from components.kubeflow import Kubeflow
+from components.kubeflow_decisions import upstream_namespaces
 from tiers import pins
 from tiers.model import KubeflowPart
 

@@ -119,7 +119,7 @@ def test_with_a_backend_the_steps_refuse_no_role_is_granted():
 
 
 def test_single_user_pipelines_bind_the_runner_only_and_profiles_add_their_editor():
-    from components.kubeflow import canary_subjects
+    from components.kubeflow_decisions import canary_subjects
     from tiers.model import KubeflowPart
 
     single = frozenset({KubeflowPart.PIPELINES})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components import kubeflow_workloads as work
-from components.kubeflow import system_pod_security
+from components.kubeflow_decisions import system_pod_security
 from components.kubeflow_manifests import directory_name, kustomize_sources
 from components.platform_namespace import PodSecurity
 from tiers import pins
@@ -158,6 +158,6 @@ def test_directory_names_are_short_and_stable():
     ],
 )
 def test_namespaces_upstream_installs_into_are_created_hardened_first(parts, expected):
-    from components.kubeflow import upstream_namespaces
+    from components.kubeflow_decisions import upstream_namespaces
 
     assert upstream_namespaces(frozenset(parts)) == expected
