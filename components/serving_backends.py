@@ -51,6 +51,11 @@ LOG_WRITER_URL = f"http://{LOG_WRITER}.{NAMESPACE}.svc:{LOG_WRITER_PORT}/"
 # (``ca.crt``) that signed Kafka's listener, which is what the writer needs to trust.
 KAFKA_CA_SECRET = "serving-kafka-client"
 KAFKA_CA_DIR = "/etc/kafka-tls"
+# On a cluster you bring, the log writer's lake credentials (you create the Secret in
+# ``seldon``): ``credential``, a Polaris principal's ``<client-id>:<client-secret>``, and
+# ``credentials``, an AWS shared-credentials file with SeaweedFS's S3 keys.
+LAKE_CLIENT_SECRET = "serving-lake-client"
+LAKE_CLIENT_DIR = "/etc/lake-client"
 ISTIOD_PORT = 15012
 MODEL_RESOURCES = Resources(
     cpu_request="500m", memory_request="1Gi", cpu_limit="2", memory_limit="4Gi"
@@ -167,6 +172,15 @@ def log_writer_spec(
             args += ("--property", f"uri={lake.catalog_uri}")
         if lake.region:
             args += ("--property", f"glue.region={lake.region}")
+        if lake.s3_endpoint:  # on-prem: Polaris's principal and SeaweedFS's keys, as files
+            args += (
+                "--property", f"credential=@{LAKE_CLIENT_DIR}/credential",
+                "--property", "scope=PRINCIPAL_ROLE:ALL",
+                "--property", f"s3.endpoint={lake.s3_endpoint}",
+                "--property", "s3.path-style-access=true",
+            )  # fmt: skip
+            env["AWS_SHARED_CREDENTIALS_FILE"] = f"{LAKE_CLIENT_DIR}/credentials"
+            extra += (secret_volume("lake-client", LAKE_CLIENT_SECRET, LAKE_CLIENT_DIR),)
     low, high = replicas(spec, environment)
     return ServerSpec(
         name=LOG_WRITER,

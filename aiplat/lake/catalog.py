@@ -32,13 +32,26 @@ class Environment(StrEnum):
 
 
 def parse_properties(items: list[str] | None) -> dict[str, str]:
-    """``["k=v", ...]`` to a dict; a missing ``=`` is a SpecError."""
+    """``["k=v", ...]`` to a dict; a missing ``=`` is a SpecError. ``k=@/path`` takes the
+    value from a file (a mounted Secret, such as a REST catalog's ``credential``), so it is
+    never on the command line or in the environment."""
     properties: dict[str, str] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise SpecError("--property", f"'{item}' is not key=value", "write it as key=value")
-        properties[key.strip()] = value.strip()
+        value = value.strip()
+        if value.startswith("@"):
+            path = Path(value[1:])
+            try:
+                value = path.read_text().strip()
+            except OSError:
+                raise SpecError(
+                    "--property",
+                    f"{key.strip()}: {path} is not a readable file",
+                    "mount the file, or give the value itself",
+                ) from None
+        properties[key.strip()] = value
     return properties
 
 

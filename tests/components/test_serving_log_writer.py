@@ -50,6 +50,7 @@ def test_on_a_rest_catalog_the_log_writer_is_given_its_uri():
         warehouse_uri="s3://warehouse/",
         artifacts_uri="s3://artifacts/",
         catalog_uri="http://polaris.lake.svc:8181/api/catalog",
+        s3_endpoint="http://seaweedfs-s3.lake.svc:8333",
     )
     spec = log_writer_spec(
         TIERS[Tier.ADVANCED].stacks.serving, Environment.PROD, LogTransport.HTTP, lake
@@ -58,6 +59,13 @@ def test_on_a_rest_catalog_the_log_writer_is_given_its_uri():
     assert args[args.index("--catalog") + 1] == "rest"
     assert "uri=http://polaris.lake.svc:8181/api/catalog" in args
     assert args[args.index("--warehouse") + 1] == "warehouse"  # Polaris: the catalog's name
+    # Polaris's principal and the object store's keys come from a mounted Secret's files.
+    assert "credential=@/etc/lake-client/credential" in args
+    assert "s3.endpoint=http://seaweedfs-s3.lake.svc:8333" in args
+    assert spec.env["AWS_SHARED_CREDENTIALS_FILE"] == "/etc/lake-client/credentials"
+    volumes = {v["name"]: v for v, _ in spec.extra_volumes}
+    assert volumes["lake-client"]["secret"]["secretName"] == "serving-lake-client"
+    assert not any("secret" in str(v).lower() for v in spec.env.values())  # K8S-09
     assert set(a for a in args if a.startswith("--")) <= serve_logs_options()
 
 

@@ -48,3 +48,18 @@ def test_a_rest_catalog_without_a_uri_and_a_property_without_equals_are_spec_err
     with pytest.raises(SpecError, match="'region' is not key=value"):
         parse_properties(["region"])
     assert parse_properties(["a=b=c", " k = v "]) == {"a": "b=c", "k": "v"}
+
+
+def test_a_property_may_come_from_a_mounted_file_and_a_missing_one_is_one_line(tmp_path):
+    secret = tmp_path / "credential"
+    secret.write_text("writer:s3cret\n")
+    assert parse_properties([f"credential=@{secret}", "scope=PRINCIPAL_ROLE:ALL"]) == {
+        "credential": "writer:s3cret",
+        "scope": "PRINCIPAL_ROLE:ALL",
+    }
+    with pytest.raises(SpecError) as error:
+        parse_properties([f"credential=@{tmp_path / 'absent'}"])
+    assert str(error.value) == (
+        f"--property: credential: {tmp_path / 'absent'} is not a readable file; "
+        "fix: mount the file, or give the value itself"
+    )
