@@ -51,6 +51,9 @@ from tiers.resolve import ResolvedPlatform
 
 PROFILE_CONSUMER = "profile-editor"  # the lake consumer of multi-user runs (kubeflow-user)
 NOTEBOOK_NAME = "automl"
+# On a cluster you bring, pipeline runs read the lake's credentials from this Secret in the
+# namespace they run in (keys ``credential``: a Polaris principal; ``credentials``: S3 keys).
+LAKE_CLIENT = "pipeline-lake-client"
 WORKSPACE_GIB = 50
 DATA_GIB = 100
 HPO_MAX_TRIALS = 12
@@ -350,6 +353,8 @@ class Kubeflow(pulumi.ComponentResource):
             if lake
             else {}
         )
+        if lake and lake.s3_endpoint:  # a cluster you bring: the lake's credentials as files
+            catalog |= {"s3_endpoint": lake.s3_endpoint, "lake_client_secret": LAKE_CLIENT}
         settings = settings_for(self._args.platform, **catalog)
 
         def registered(uris: list[str]) -> dict[str, str]:

@@ -56,6 +56,10 @@ class PipelineSettings:
     # the lake's warehouse and artifacts locations (s3://.../): the run parameters' defaults
     warehouse: str = ""
     artifacts_uri: str = ""
+    # on a cluster you bring: the object store, and the Secret (in the namespace runs execute
+    # in) whose files give the lake steps Polaris's principal and the S3 keys
+    s3_endpoint: str = ""
+    lake_client_secret: str = ""
 
     def __post_init__(self) -> None:
         if self.serving_backend not in BACKENDS:
@@ -116,6 +120,24 @@ def settings_for(platform: Any, **overrides: Any) -> PipelineSettings:
     return PipelineSettings(**values)
 
 
+LAKE_CLIENT_DIR = "/etc/lake-client"
+
+
+def lake_client(task, settings: PipelineSettings) -> None:
+    """On a cluster you bring, a lake step mounts the lake-client Secret (K8S-09: files, not
+    environment) and points the AWS SDKs at the object store and the mounted keys."""
+    from kfp import kubernetes
+
+    if not settings.lake_client_secret:
+        return
+    kubernetes.use_secret_as_volume(
+        task, secret_name=settings.lake_client_secret, mount_path=LAKE_CLIENT_DIR
+    )
+    task.set_env_variable("AWS_SHARED_CREDENTIALS_FILE", f"{LAKE_CLIENT_DIR}/credentials")
+    if settings.s3_endpoint:
+        task.set_env_variable("AWS_ENDPOINT_URL", settings.s3_endpoint)
+
+
 def build(settings: PipelineSettings):
     """The pipeline function for ``settings`` (kfp is imported here, not at module load)."""
     from kfp import dsl, kubernetes
@@ -145,7 +167,9 @@ def build(settings: PipelineSettings):
             catalog_uri=catalog_uri,
             warehouse=warehouse,
             table=feature_table,
+            s3_endpoint=settings.s3_endpoint,
         ).set_display_name("read-features")
+        lake_client(features, settings)
         train = steps.train_model(
             features=features.outputs["features"],
             feature_columns=steps.FEATURE_COLUMNS,
@@ -177,6 +201,7 @@ def build(settings: PipelineSettings):
             endpoint=endpoint,
             run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
         ).set_display_name(EXPORT_TASK)
+        lake_client(export, settings)
         published = export.outputs["published_uri"]
         canary = steps.deploy_canary(
             model_uri=published,
@@ -191,9 +216,11 @@ def build(settings: PipelineSettings):
                 backend=settings.serving_backend, endpoint=endpoint, namespace=serving_namespace
             ).after(canary)
             promote.set_display_name("promote")
-            steps.mark_current(
+            current = steps.mark_current(
                 model_uri=published, artifacts_uri=artifacts_uri, endpoint=endpoint
-            ).after(promote).set_display_name("mark-current")
+            ).after(promote)
+            current.set_display_name("mark-current")
+            lake_client(current, settings)
         with dsl.Else(name="auc-below-bar"):
             steps.rollback_canary(
                 backend=settings.serving_backend, endpoint=endpoint, namespace=serving_namespace

@@ -36,14 +36,31 @@ FEATURE_COLUMNS = ["tenure_days", "orders_30d", "total_spend_90d", "avg_order_va
 
 @dsl.component(base_image=PYTHON_IMAGE, packages_to_install=LAKE_PACKAGES)
 def read_features(
-    catalog_type: str, catalog_uri: str, warehouse: str, table: str, features: Output[Dataset]
+    catalog_type: str,
+    catalog_uri: str,
+    warehouse: str,
+    table: str,
+    s3_endpoint: str,
+    features: Output[Dataset],
 ):
-    """Snapshot the feature table from the Iceberg lake into a Parquet artifact."""
+    """Snapshot the feature table from the Iceberg lake into a Parquet artifact. On a
+    cluster you bring (``s3_endpoint`` set) the REST catalog's principal comes from the
+    mounted lake-client Secret (``credential``) and the S3 keys from its ``credentials``
+    file (AWS_SHARED_CREDENTIALS_FILE)."""
+    import pathlib
+
     from pyiceberg.catalog import load_catalog
 
     properties = {"type": catalog_type, "warehouse": warehouse}
     if catalog_uri:
         properties["uri"] = catalog_uri
+    credential = pathlib.Path("/etc/lake-client/credential")
+    if credential.exists():
+        properties["credential"] = credential.read_text().strip()
+        properties["scope"] = "PRINCIPAL_ROLE:ALL"
+    if s3_endpoint:
+        properties["s3.endpoint"] = s3_endpoint
+        properties["s3.path-style-access"] = "true"
     catalog = load_catalog("lake", **properties)
     frame = catalog.load_table(table).scan().to_pandas()
     frame.to_parquet(features.path, index=False)

@@ -367,3 +367,18 @@ def test_a_profile_without_a_lake_role_has_no_plugin():
     from components.kubeflow_workloads import profile_spec
 
     assert "plugins" not in profile_spec("alice@example.com", None)
+
+
+def test_on_a_cluster_you_bring_the_registered_pipeline_reads_the_lake_with_a_secret():
+    import json
+
+    from aiplat.harness import run_program
+
+    values = {**load("intermediate-onprem").engine_values(), "tier": "advanced"}
+    cap = run_program("advanced-onprem", values, preview=True)
+    (registered,) = [m for m in rendered(cap) if m.name == "aiplat-reference-pipeline"]
+    settings = json.loads(registered.body["data"]["settings.json"])
+    assert settings["lake_client_secret"] == "pipeline-lake-client"
+    assert settings["s3_endpoint"].endswith(".lake.svc:8333")
+    assert settings["warehouse"] == "warehouse"  # the Polaris catalog, by name
+    assert "pipeline-lake-client" in registered.body["data"]["pipeline.yaml"]

@@ -232,3 +232,39 @@ def test_the_pipeline_targets_the_model_the_serving_component_deploys():
 
     settings = PipelineSettings()
     assert (settings.endpoint, settings.serving_namespace) == (REFERENCE_MODEL, NAMESPACE)
+
+
+LAKE_STEPS = {"exec-read-features", "exec-export-model", "exec-mark-current"}
+
+
+def test_on_a_cluster_you_bring_the_lake_steps_read_their_credentials_from_a_secret():
+    settings = PipelineSettings(
+        s3_endpoint="http://seaweedfs-s3.lake.svc:8333", lake_client_secret="pipeline-lake-client"
+    )
+    spec, platform = parse_ir(compile_ir(settings))
+    executors = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    mounting = {
+        name
+        for name, config in executors.items()
+        if any(v["secretName"] == "pipeline-lake-client" for v in config.get("secretAsVolume", []))
+    }
+    assert mounting == LAKE_STEPS
+    for name in LAKE_STEPS:
+        (volume,) = executors[name]["secretAsVolume"]
+        assert volume["mountPath"] == "/etc/lake-client"
+        env = {
+            e["name"]: e["value"]
+            for e in spec["deploymentSpec"]["executors"][name]["container"]["env"]
+        }
+        assert env == {
+            "AWS_SHARED_CREDENTIALS_FILE": "/etc/lake-client/credentials",
+            "AWS_ENDPOINT_URL": "http://seaweedfs-s3.lake.svc:8333",
+        }
+
+
+def test_on_aws_the_lake_steps_use_the_runners_role_and_mount_nothing(ir):
+    spec, platform = ir
+    executors = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    assert not any("secretAsVolume" in config for config in executors.values())
+    for name in LAKE_STEPS:
+        assert "env" not in spec["deploymentSpec"]["executors"][name]["container"]
