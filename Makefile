@@ -22,7 +22,7 @@ demo: $(STAMP)
 	@echo "== what intermediate-prod costs and returns, before deploy =="
 	$(BIN)/aiplat tco --stack intermediate-prod
 
-# Two pytest workers (pytest-xdist): ~3,270 tests in about 8 minutes on 2 cores.
+# Two pytest workers (pytest-xdist): ~3,300 tests in about 9 minutes on 2 cores.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n 2
