@@ -88,6 +88,19 @@ class Capture:
     def by_urn(self) -> dict[str, CapturedResource]:
         return {r.urn: r for r in self.resources}
 
+    def under(self, type_: str) -> list[CapturedResource]:
+        """Every resource below a component of ``type_``, at any depth, in URN order."""
+        roots = {r.urn for r in self.of_type(type_)}
+        by_urn = self.by_urn()
+        found = []
+        for resource in self.resources:
+            parent = resource.parent
+            while parent and parent not in roots:
+                parent = by_urn[parent].parent if parent in by_urn else None
+            if parent:
+                found.append(resource)
+        return found
+
 
 def _plain(value: Any) -> Any:
     """Mock inputs as JSON-ready data: unknowns become ``<computed>``."""

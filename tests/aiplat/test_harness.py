@@ -48,3 +48,17 @@ def test_runs_do_not_leak_into_each_other():
     second = run_program("poc-local", load("poc-local").engine_values(), preview=True)
     assert [r.urn for r in first.resources] == [r.urn for r in second.resources]
     assert first.exports == second.exports
+
+
+def test_under_finds_every_descendant_of_a_component_type_and_nothing_else(capture):
+    cap = capture("poc-dev", True)
+    by_urn = cap.by_urn()
+    (network,) = [r for r in cap.resources if r.type == "aiplat:network:Network"]
+    below = cap.under(network.type)
+    assert below and network not in below
+    for resource in cap.resources:
+        chain, parent = [], resource.parent
+        while parent in by_urn:
+            chain.append(parent)
+            parent = by_urn[parent].parent
+        assert (network.urn in chain) is (resource in below), resource.urn

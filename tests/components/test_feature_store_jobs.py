@@ -28,16 +28,7 @@ every_stack = pytest.mark.parametrize("stack", STACKS)
 
 
 def store_resources(cap: Capture) -> list[CapturedResource]:
-    roots = {r.urn for r in cap.of_type(STORE)}
-    by_urn = cap.by_urn()
-    found = []
-    for resource in cap.resources:
-        parent = resource.parent
-        while parent and parent not in roots:
-            parent = by_urn[parent].parent if parent in by_urn else None
-        if parent:
-            found.append(resource)
-    return found
+    return cap.under(STORE)
 
 
 def of_kind(cap: Capture, kind: str) -> list[Manifest]:

@@ -40,17 +40,7 @@ both_modes = pytest.mark.parametrize("preview", MODES)
 
 def kubeflow_children(cap: Capture) -> list[CapturedResource]:
     """Every resource under a Kubeflow component (any depth)."""
-    roots = {r.urn for r in cap.of_type(Kubeflow.TYPE)}
-    below: list[CapturedResource] = []
-    by_urn = cap.by_urn()
-    for resource in cap.resources:
-        parent = resource.parent
-        while parent is not None:
-            if parent in roots:
-                below.append(resource)
-                break
-            parent = by_urn[parent].parent if parent in by_urn else None
-    return below
+    return cap.under(Kubeflow.TYPE)
 
 
 def pod_specs(value: Any) -> list[dict[str, Any]]:

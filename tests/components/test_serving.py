@@ -33,16 +33,7 @@ _overrides: dict[tuple[str, tuple[tuple[str, str], ...]], Capture] = {}
 
 def serving_resources(cap: Capture) -> list[CapturedResource]:
     """Every resource under a Serving component (its namespaces, releases and objects)."""
-    roots = {r.urn for r in cap.of_type(SERVING)}
-    by_urn = cap.by_urn()
-    found = []
-    for resource in cap.resources:
-        parent = resource.parent
-        while parent and parent not in roots:
-            parent = by_urn[parent].parent if parent in by_urn else None
-        if parent:
-            found.append(resource)
-    return found
+    return cap.under(SERVING)
 
 
 def objects(cap: Capture) -> list[Manifest]:
