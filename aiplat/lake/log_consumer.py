@@ -79,6 +79,21 @@ def client_config(bootstrap: str, ca_file: Path | None) -> dict[str, Any]:
     return config
 
 
+def kafka_client(factory: Callable[..., Any], bootstrap: str, config: dict[str, Any]) -> Any:
+    """``factory(**config)`` (a kafka-python consumer or producer); no broker answering is
+    one SpecError naming the address, not a traceback."""
+    from kafka.errors import KafkaError
+
+    try:
+        return factory(**config)
+    except KafkaError as error:  # e.g. NoBrokersAvailable
+        raise SpecError(
+            "--kafka-bootstrap",
+            f"no Kafka broker answers at {bootstrap} ({type(error).__name__})",
+            "check the address, the port and, for TLS, --kafka-ca-file",
+        ) from None
+
+
 @dataclass(frozen=True, kw_only=True)
 class KafkaSource:
     """Where the log records come from."""
@@ -109,16 +124,9 @@ class KafkaSource:
     def connect(self, **overrides: Any) -> Any:
         """A subscribed ``kafka.KafkaConsumer``."""
         from kafka import KafkaConsumer
-        from kafka.errors import KafkaError
 
-        try:
-            consumer = KafkaConsumer(**(self.consumer_config() | overrides))
-        except KafkaError as error:  # e.g. NoBrokersAvailable: one line, not a traceback
-            raise SpecError(
-                "--kafka-bootstrap",
-                f"no Kafka broker answers at {self.bootstrap} ({type(error).__name__})",
-                "check the address, the port and, for TLS, --kafka-ca-file",
-            ) from None
+        config = self.consumer_config() | overrides
+        consumer = kafka_client(KafkaConsumer, self.bootstrap, config)
         consumer.subscribe(list(self.topics))
         return consumer
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiplat.lake.log_consumer import client_config
+from aiplat.lake.log_consumer import client_config, kafka_client
 from aiplat.lake.log_writer import FEATURE_LOG, PREDICTION_LOG, Unavailable
 from tiers.errors import SpecError
 
@@ -94,17 +94,9 @@ class Relay:
     @classmethod
     def connect(cls, sink: KafkaSink, **overrides: Any) -> Relay:
         from kafka import KafkaProducer
-        from kafka.errors import KafkaError
 
-        try:
-            producer = KafkaProducer(**(sink.producer_config() | overrides))
-        except KafkaError as error:  # e.g. NoBrokersAvailable: one line, not a traceback
-            raise SpecError(
-                "--kafka-bootstrap",
-                f"no Kafka broker answers at {sink.bootstrap} ({type(error).__name__})",
-                "check the address, the port and, for TLS, --kafka-ca-file",
-            ) from None
-        return cls(sink, producer)
+        config = sink.producer_config() | overrides
+        return cls(sink, kafka_client(KafkaProducer, sink.bootstrap, config))
 
     def accept(
         self, table: str, row: dict[str, Any], headers: Mapping[str, str], body: bytes
