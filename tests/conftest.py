@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -46,3 +48,36 @@ def cli(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
         return exited.value.code or 0, out, err
 
     return invoke
+
+
+@contextmanager
+def _moto_server() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    with pytest.MonkeyPatch.context() as env:
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            env.setenv(key, "testing")
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        env.delenv("AWS_PROFILE", raising=False)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        try:
+            host, port = server.get_host_and_port()
+            yield f"http://{host}:{port}"
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Callable[[], Any]:
+    """``with moto_server() as endpoint``: a local moto server on 127.0.0.1, with test
+    credentials and region in the environment while it runs."""
+    pytest.importorskip("moto.server")
+    return _moto_server
+
+
+@pytest.fixture
+def moto_endpoint(moto_server) -> Iterator[str]:
+    """A moto server for one test (a module may override it with a longer-lived one)."""
+    with moto_server() as endpoint:
+        yield endpoint

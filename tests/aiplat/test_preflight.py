@@ -18,19 +18,10 @@ from botocore.stub import Stubber  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    with pytest.MonkeyPatch.context() as env:
-        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            env.setenv(key, "testing")
-        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        env.delenv("AWS_PROFILE", raising=False)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-        server.stop()
+def moto_endpoint(moto_server):
+    """One moto server for the module (its offerings are read-only)."""
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 def _quota_response(code: str, value: float, region: str = "us-east-1") -> dict:

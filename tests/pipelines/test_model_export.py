@@ -163,21 +163,6 @@ def test_bad_locations_are_refused_with_one_line(artifacts, endpoint, run, messa
 # ---- the step's own source against a local S3 -------------------------------------------
 
 
-@pytest.fixture
-def s3_endpoint(monkeypatch):
-    pytest.importorskip("moto.server")
-    from moto.server import ThreadedMotoServer
-
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 def s3_client(endpoint: str):
     boto3 = pytest.importorskip("boto3")
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
@@ -198,15 +183,15 @@ def run_step(*argv: str, env: dict[str, str] | None = None, cwd=None):
     )
 
 
-def test_mark_current_copies_the_promoted_model_to_current(s3_endpoint, tmp_path):
-    s3 = s3_client(s3_endpoint)
+def test_mark_current_copies_the_promoted_model_to_current(moto_endpoint, tmp_path):
+    s3 = s3_client(moto_endpoint)
     key = f"models/reference-model/{RUN}/model.joblib"
     s3.put_object(Bucket="aiplat-artifacts", Key=key, Body=b"model-bytes")
     result = run_step(
         "mark-current",
         *("--artifacts-uri", ARTIFACTS, "--endpoint", "reference-model"),
         *("--model-uri", f"s3://aiplat-artifacts/{key}"),
-        env={"AWS_ENDPOINT_URL": s3_endpoint},
+        env={"AWS_ENDPOINT_URL": moto_endpoint},
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
@@ -229,13 +214,13 @@ def test_mark_current_copies_the_promoted_model_to_current(s3_endpoint, tmp_path
     assert env["MLSERVER_MODEL_URI"].endswith(model_export.MODEL_FILE)
 
 
-def test_mark_current_of_a_missing_model_fails_the_step_with_one_line(s3_endpoint, tmp_path):
-    s3_client(s3_endpoint)
+def test_mark_current_of_a_missing_model_fails_the_step_with_one_line(moto_endpoint, tmp_path):
+    s3_client(moto_endpoint)
     result = run_step(
         "mark-current",
         *("--artifacts-uri", ARTIFACTS, "--endpoint", "reference-model"),
         *("--model-uri", "s3://aiplat-artifacts/models/reference-model/nope/model.joblib"),
-        env={"AWS_ENDPOINT_URL": s3_endpoint},
+        env={"AWS_ENDPOINT_URL": moto_endpoint},
         cwd=tmp_path,
     )
     assert result.returncode == 1
@@ -262,8 +247,8 @@ def test_export_without_the_artifacts_bucket_fails_the_step_with_one_line(tmp_pa
     )
 
 
-def test_export_writes_and_publishes_the_joblib_model(s3_endpoint, tmp_path):
-    s3 = s3_client(s3_endpoint)
+def test_export_writes_and_publishes_the_joblib_model(moto_endpoint, tmp_path):
+    s3 = s3_client(moto_endpoint)
     weights = tmp_path / "weights.npz"
     np.savez(weights, **trained())
     out, uri_out = tmp_path / "outputs" / "model", tmp_path / "outputs" / "published_uri"

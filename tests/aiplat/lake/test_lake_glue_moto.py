@@ -12,20 +12,6 @@ pytest.importorskip("moto.server")
 boto3 = pytest.importorskip("boto3")
 
 
-@pytest.fixture
-def moto_endpoint(monkeypatch):
-    from moto.server import ThreadedMotoServer
-
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.mark.slow
 def test_init_ingest_and_read_through_a_glue_catalog_with_s3_storage(moto_endpoint, tmp_path):
     boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(
