@@ -361,13 +361,12 @@ class Kubeflow(pulumi.ComponentResource):
             """The IR with the lake's locations as the run parameters' defaults."""
             located = replace(settings, warehouse=uris[0], artifacts_uri=uris[1])
             ir = compile_ir(located)
-            return work.pipeline_configmap(SYSTEM_NAMESPACE, ir, asdict(located))["data"]
+            return work.pipeline_data(ir, asdict(located))
 
         uris = [lake.catalog_warehouse, lake.artifacts_uri] if lake else ["", ""]
-        body = work.pipeline_configmap(SYSTEM_NAMESPACE, "", asdict(settings))
         k8s.core.v1.ConfigMap(
             f"{self._name}-pipeline-reference",
-            metadata=body["metadata"],
+            metadata=work.pipeline_metadata(SYSTEM_NAMESPACE),
             data=pulumi.Output.all(*uris).apply(registered),
             opts=self._in_system(*installed),
         )

@@ -192,16 +192,18 @@ def trial_script_configmap(namespace: str, script: str) -> dict[str, Any]:
     }
 
 
-def pipeline_configmap(namespace: str, ir_yaml: str, settings: dict[str, Any]) -> dict[str, Any]:
-    """The compiled reference pipeline, registered as data in the pipelines namespace."""
+def pipeline_metadata(namespace: str) -> dict[str, Any]:
+    """The ConfigMap that registers the compiled reference pipeline in the pipelines
+    namespace (its data: :func:`pipeline_data`)."""
     return {
-        "metadata": {
-            "name": PIPELINE_CONFIGMAP,
-            "namespace": namespace,
-            "labels": {**LABELS, "aiplat.io/pipeline": "reference"},
-        },
-        "data": {"pipeline.yaml": ir_yaml, "settings.json": json.dumps(settings, sort_keys=True)},
+        "name": PIPELINE_CONFIGMAP,
+        "namespace": namespace,
+        "labels": {**LABELS, "aiplat.io/pipeline": "reference"},
     }
+
+
+def pipeline_data(ir_yaml: str, settings: dict[str, Any]) -> dict[str, str]:
+    return {"pipeline.yaml": ir_yaml, "settings.json": json.dumps(settings, sort_keys=True)}
 
 
 def canary_rules(backend: str, endpoint: str) -> list[dict[str, Any]]:

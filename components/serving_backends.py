@@ -69,7 +69,7 @@ def seldon_objects(
     the log writer over HTTP (which keeps them in Kafka where the tier has it)."""
     logger = {"mode": "all", "url": LOG_WRITER_URL} if transport is not None else None
     return [
-        seldon_deployment(group, NAMESPACE, variants, model, logger, None)
+        seldon_deployment(group, NAMESPACE, variants, model, logger)
         for group, variants in groups.items()
     ]
 

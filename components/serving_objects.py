@@ -258,7 +258,6 @@ def seldon_deployment(
     variants: tuple[Variant, ...],
     model: ServerSpec,
     logger: Mapping[str, str] | None = None,
-    executor_env: Mapping[str, str] | None = None,
 ) -> K8sObject:
     """A SeldonDeployment (machinelearning.seldon.io/v1, protocol v2) with one predictor per
     variant; each predictor's pod is hardened, autoscaled (hpaSpec) and has a pdbSpec."""
@@ -305,10 +304,6 @@ def seldon_deployment(
             predictor["shadow"] = True
         else:
             predictor["traffic"] = variant.weight
-        if executor_env:
-            predictor["svcOrchSpec"] = {
-                "env": [{"name": k, "value": v} for k, v in executor_env.items()]
-            }
         predictors.append(predictor)
     return K8sObject(
         api_version="machinelearning.seldon.io/v1",
